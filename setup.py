@@ -1,0 +1,35 @@
+"""gvcodec: a generative video codec driven by a pretrained rectified-flow video model."""
+from setuptools import find_packages, setup
+
+setup(
+    name="gvcodec",
+    version="0.1.0",
+    description="Generative video codec: a pretrained rectified-flow video model is the codec.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["gvcodec", "gvcodec.*", "container", "container.*"]),
+    install_requires=[
+        # The CPU build of torch is installed first (see README / .ci/run); this range accepts it.
+        "torch>=2.4",
+        "diffusers>=0.33",
+        "transformers>=4.46",
+        "sentencepiece",
+        "av>=12",
+        "numpy>=1.24",
+        "cffi>=1.16",
+        "safetensors>=0.4",
+        "construct>=2.10",
+        "tqdm>=4.66",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "hypothesis>=6", "imageio-ffmpeg>=0.5"],
+    },
+    entry_points={
+        "console_scripts": [
+            "gvc-enc=gvcodec.cli.enc:main",
+            "gvc-dec=gvcodec.cli.dec:main",
+            "gvc-info=gvcodec.cli.info:main",
+        ],
+    },
+)
