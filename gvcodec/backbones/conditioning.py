@@ -63,3 +63,20 @@ def anchor_video(
     if last is not None:
         video[:, num_frames - 1] = last
     return video
+
+
+def null_context(text_dim: int, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """The text context of a model without text encoder (nano): one zero token, shape ``(1, 1, text_dim)``.
+
+    Cross-attention to a constant token acts as a learned bias; training and coding use the same tensor.
+    """
+    return torch.zeros(1, 1, text_dim, device=device, dtype=dtype)
+
+
+def condition_channels(mask: torch.Tensor, condition_latent: torch.Tensor) -> torch.Tensor:
+    """The 20 extra input channels of a 36-channel (Wan I2V layout) transformer: ``cat([mask, cond], dim=0)``.
+
+    ``mask`` is ``(4, F', h, w)`` from :func:`frame_mask`; ``condition_latent`` is the normalised VAE latent
+    ``(16, F', h, w)`` of :func:`anchor_video`, or zeros when no anchor is given (T2V).
+    """
+    return torch.cat([mask.to(condition_latent), condition_latent], dim=0)
