@@ -1,0 +1,68 @@
+"""What the gvcodec command lines share: model options, error reporting, atomic output files."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+from gvcodec.errors import GvcError, InputError
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="nano", help="model: 'nano' (embedded default) or a diffusers Wan2.1 folder")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="where the model runs (default cpu)")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="model precision")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def run_command(name: str, body: Callable[[], None]) -> int:
+    """Run a command body; report our own errors as one line on stderr with exit status 1."""
+    try:
+        body()
+    except GvcError as error:
+        print(f"{name}: error: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        print(f"{name}: error: output pipe closed by the reader", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+@contextlib.contextmanager
+def atomic_output(target: str) -> Iterator[BinaryIO]:
+    """Open ``target`` ('-' = stdout) for writing; a file appears under its name only if the body succeeds."""
+    if target == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    path = Path(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def open_binary_input(source: str) -> Iterator[BinaryIO]:
+    """Open ``source`` ('-' = stdin) for reading bytes."""
+    if source == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        stream = open(source, "rb")
+    except FileNotFoundError as error:
+        raise InputError(f"input file {source!r} does not exist") from error
+    with stream:
+        yield stream

@@ -1,0 +1,53 @@
+"""gvc-dec: decode a .gvc stream to .y4m (file or stdout), raw .yuv, or .mp4/.mkv through PyAV.
+
+    gvc-dec clip.gvc -o clip.y4m
+    cat clip.gvc | gvc-dec - -o - | ffmpeg -i - out.mp4
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+
+from tqdm import tqdm
+
+from gvcodec.cli.common import add_model_arguments, open_binary_input, run_command
+from gvcodec.codec import Decoder, read_stream
+from gvcodec.io.frames import VideoInfo
+from gvcodec.io.open import open_output
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gvc-dec", description="Decode a gvcodec stream.")
+    parser.add_argument("input", help=".gvc file, or '-' for stdin")
+    parser.add_argument("-o", "--output", required=True, help="output .y4m/.yuv/.mp4/.mkv file, or '-' for y4m on stdout")
+    add_model_arguments(parser)
+    return parser
+
+
+def decode(args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    frames = 0
+    with contextlib.ExitStack() as stack:
+        stream = stack.enter_context(open_binary_input(args.input))
+        header, packets = read_stream(stream)
+        decoder = Decoder(header, model=args.model, device=args.device, dtype=args.dtype, quiet=args.quiet)
+        info = VideoInfo(width=header.width, height=header.height, fps=header.fps, frame_count=header.frame_count)
+        sink = stack.enter_context(open_output(args.output, info))
+        bar = stack.enter_context(tqdm(total=header.frame_count, desc="gvc-dec", unit="frame", disable=args.quiet))
+        for packet in packets:
+            for frame in decoder.decode(packet):
+                sink.write(frame)
+                frames += 1
+            bar.update(packet.frame_count)
+    print(f"gvc-dec: {frames} frames {header.width}x{header.height}, {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command("gvc-dec", lambda: decode(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

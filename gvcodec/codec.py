@@ -1,0 +1,325 @@
+"""gvcodec's public coding API, shaped like PyAV's codec contexts.
+
+    enc = Encoder(width, height, Fraction(30), model="nano", atoms=64)
+    stream = enc.extradata + b"".join(p.data for f in frames for p in enc.encode(f))
+    stream += b"".join(p.data for p in enc.encode(None))          # flush
+
+    dec = Decoder(header)                                          # a StreamHeader or the header bytes
+    frames = [f for p in packets for f in dec.decode(p)] + dec.decode(None)
+
+Packets are whole GOPs in their container framing, so ``extradata + packets`` concatenated is a
+valid ``.gvc`` stream.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import BinaryIO, Iterator
+
+import torch
+
+from container import (
+    ContainerError,
+    GopPacket,
+    SamplerParams,
+    StreamHeader,
+    StreamReader,
+    decode_packet,
+    encode_header,
+    encode_packet,
+)
+from gvcodec.backbones import Backbone, load_backbone
+from gvcodec.codebook import GENERATOR_ID, choice_bits, pack_choices, unpack_choices
+from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
+from gvcodec.errors import InputError, ModelError, StreamError
+from gvcodec.io.frames import Yuv420Frame
+from gvcodec.modes import t2v
+from gvcodec.modes.gop import CodedGop, CodingParams, coded_frame_count, pad_video, padded_size
+from gvcodec.sampler import SamplerSettings
+
+MODES = ("t2v",)
+DEFAULT_SHIFT = {"t2v": 3.0}
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One coded GOP: its container bytes and its place on the timeline (``pts`` in ``time_base`` units)."""
+
+    data: bytes
+    pts: int
+    duration: int
+    time_base: Fraction
+    gop_index: int
+
+
+@dataclass(frozen=True)
+class EncoderOptions:
+    """Everything the encoder can be told besides the picture geometry (defaults: DESIGN.md)."""
+
+    mode: str = "t2v"
+    model: str = "nano"
+    device: str = "cpu"
+    dtype: str = "float32"
+    atoms: int = 64
+    codebook: int = 16384
+    steps: int = 20
+    tail_steps: int = 3
+    shift: float | None = None
+    g_scale: float = 3.0
+    gop: int = 33
+    seed: int = 0
+    prompt: str = ""
+    quiet: bool = False
+    keep_recon: bool = False
+
+
+def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
+    if options.mode not in MODES:
+        raise InputError(f"mode {options.mode!r} is not available; choose one of {', '.join(MODES)}")
+    if options.mode not in backbone.modes:
+        raise InputError(f"model {backbone.name!r} cannot condition on mode {options.mode!r}")
+    if options.gop < 1 or (options.gop - 1) % backbone.temporal_factor:
+        raise InputError(f"--gop must be {backbone.temporal_factor}k + 1 frames (e.g. 17, 33), got {options.gop}")
+    if not 0 <= options.tail_steps < options.steps:
+        raise InputError(f"tail steps must be in [0, steps), got {options.tail_steps} of {options.steps}")
+    if not 1 <= options.atoms <= options.codebook:
+        raise InputError(f"--atoms must be in [1, --codebook={options.codebook}], got {options.atoms}")
+    if options.codebook > 2**32 - 1 or options.atoms > 65535:
+        raise InputError("--codebook must be < 2^32 and --atoms < 65536")
+    if not 0 <= options.seed < 2**32:
+        raise InputError(f"--seed must be in [0, 2^32), got {options.seed}")
+
+
+def _coding_params(header: StreamHeader) -> CodingParams:
+    sampler = header.sampler
+    return CodingParams(
+        sampler=SamplerSettings(
+            num_steps=sampler.num_steps, tail_steps=sampler.tail_steps, shift=sampler.shift, g_scale=sampler.g_scale
+        ),
+        seed=sampler.seed,
+        codebook_size=sampler.codebook_size,
+        atoms=sampler.atoms,
+    )
+
+
+def _frames_to_video(frames: list[Yuv420Frame], coded_frames: int, width: int, height: int) -> torch.Tensor:
+    return pad_video(yuv420_to_rgb(frames), coded_frames, width, height)
+
+
+def _video_to_frames(video: torch.Tensor, count: int, width: int, height: int) -> list[Yuv420Frame]:
+    return rgb_to_yuv420(video[:, :count, :height, :width].float().cpu())
+
+
+@dataclass
+class _GopBuffer:
+    frames: list[Yuv420Frame] = field(default_factory=list)
+    first_frame: int = 0
+
+
+class Encoder:
+    """Frames in, GOP packets out. ``encode(None)`` flushes the last, possibly partial, GOP."""
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        rate: Fraction | int | float,
+        frame_count: int | None = None,
+        backbone: Backbone | None = None,
+        **options: object,
+    ) -> None:
+        self.options = EncoderOptions(**options)  # type: ignore[arg-type]
+        self.backbone = backbone or load_backbone(self.options.model, self.options.device, self.options.dtype)
+        _check_options(self.options, self.backbone)
+        if self.options.prompt and not self.backbone.accepts_prompt:
+            raise InputError(f"model {self.backbone.name!r} has no text encoder: --prompt cannot be used with it")
+        if width < 1 or height < 1:
+            raise InputError(f"picture size must be positive, got {width}x{height}")
+        self.width, self.height = width, height
+        self.rate = Fraction(rate).limit_denominator(1_000_000)
+        shift = self.options.shift if self.options.shift is not None else DEFAULT_SHIFT[self.options.mode]
+        self.header = StreamHeader(
+            width=width,
+            height=height,
+            fps=self.rate,
+            frame_count=frame_count,
+            mode=self.options.mode,
+            gop_length=self.options.gop,
+            fingerprint=self.backbone.fingerprint,
+            sampler=SamplerParams(
+                num_steps=self.options.steps,
+                tail_steps=self.options.tail_steps,
+                shift=shift,
+                g_scale=self.options.g_scale,
+                codebook_size=self.options.codebook,
+                atoms=self.options.atoms,
+                seed=self.options.seed,
+            ),
+            prompt=self.options.prompt,
+            atom_generator=GENERATOR_ID,
+        )
+        self.params = _coding_params(self.header)
+        self._buffer = _GopBuffer()
+        self._gop_index = 0
+        self._recon: list[Yuv420Frame] = []
+
+    @property
+    def extradata(self) -> bytes:
+        """The stream header bytes; a ``.gvc`` stream is ``extradata`` followed by every packet's data."""
+        return encode_header(self.header)
+
+    @property
+    def time_base(self) -> Fraction:
+        return 1 / self.rate
+
+    def encode(self, frame: Yuv420Frame | None) -> list[Packet]:
+        """Queue one frame; return the packet of a GOP completed by it (``None`` flushes)."""
+        if frame is None:
+            return [self._encode_buffer()] if self._buffer.frames else []
+        if (frame.width, frame.height) != (self.width, self.height):
+            raise InputError(f"frame is {frame.width}x{frame.height}, the encoder was opened for {self.width}x{self.height}")
+        self._buffer.frames.append(frame)
+        if len(self._buffer.frames) == self.options.gop:
+            return [self._encode_buffer()]
+        return []
+
+    def take_recon(self) -> list[Yuv420Frame]:
+        """The encoder's own reconstruction of the frames coded so far (``keep_recon=True``), then forget them."""
+        recon, self._recon = self._recon, []
+        return recon
+
+    def _encode_buffer(self) -> Packet:
+        frames, first = self._buffer.frames, self._buffer.first_frame
+        coded_frames = coded_frame_count(len(frames), self.backbone.temporal_factor)
+        padded_width, padded_height = padded_size(self.width, self.height, self.backbone.pixel_multiple)
+        video = _frames_to_video(frames, coded_frames, padded_width, padded_height)
+        coded, recon = t2v.encode_gop(self.backbone, video, self._gop_index, self.params, self.options.prompt, self.options.quiet)
+        if self.options.keep_recon:
+            self._recon.extend(_video_to_frames(recon, len(frames), self.width, self.height))
+        packet = GopPacket(
+            gop_index=self._gop_index,
+            first_frame=first,
+            frame_count=len(frames),
+            anchors=(),
+            coded_steps=coded.coded_steps,
+            latent_frames=coded.latent_frames,
+            atom_counts=coded.atom_counts,
+            choices=pack_choices(coded.choices, self.params.codebook_size),
+            residual=b"",
+        )
+        result = Packet(
+            data=encode_packet(packet),
+            pts=first,
+            duration=len(frames),
+            time_base=self.time_base,
+            gop_index=self._gop_index,
+        )
+        self._gop_index += 1
+        self._buffer = _GopBuffer(first_frame=first + len(frames))
+        return result
+
+
+def check_model_matches(header: StreamHeader, backbone: Backbone) -> None:
+    """Refuse a model whose fingerprint differs from the one the stream was encoded with."""
+    if header.fingerprint != backbone.fingerprint:
+        raise ModelError(
+            f"model mismatch: the stream was encoded with model fingerprint {header.fingerprint.hex()[:16]}..., "
+            f"but model {backbone.name!r} has fingerprint {backbone.fingerprint.hex()[:16]}...; "
+            "decode with the model folder the stream was encoded with (--model)"
+        )
+
+
+class Decoder:
+    """GOP packets in, frames out (in display order, padding removed)."""
+
+    def __init__(
+        self,
+        header: StreamHeader,
+        model: str = "nano",
+        device: str = "cpu",
+        dtype: str = "float32",
+        backbone: Backbone | None = None,
+        quiet: bool = False,
+    ) -> None:
+        if header.atom_generator != GENERATOR_ID:
+            raise StreamError(
+                f"the stream needs atom generator {header.atom_generator}; this release implements {GENERATOR_ID}"
+            )
+        if header.mode not in MODES:
+            raise StreamError(f"the stream uses mode {header.mode!r}, which this release cannot decode")
+        self.header = header
+        self.backbone = backbone or load_backbone(model, device, dtype)
+        check_model_matches(header, self.backbone)
+        self.params = _coding_params(header)
+        self.quiet = quiet
+
+    def decode(self, packet: Packet | GopPacket | bytes | None) -> list[Yuv420Frame]:
+        """Decode one GOP packet into its frames; ``None`` (flush) returns nothing, GOPs hold no delay."""
+        if packet is None:
+            return []
+        gop = self._parse(packet)
+        header = self.header
+        coded_frames = coded_frame_count(gop.frame_count, self.backbone.temporal_factor)
+        width, height = padded_size(header.width, header.height, self.backbone.pixel_multiple)
+        try:
+            choices = unpack_choices(gop.choices, gop.atom_counts, self.params.codebook_size)
+        except StreamError as error:
+            raise StreamError(f"GOP {gop.gop_index}: {error}") from error
+        coded = CodedGop(
+            coded_steps=gop.coded_steps,
+            latent_frames=gop.latent_frames,
+            atom_counts=tuple(gop.atom_counts),
+            choices=tuple(choices),
+        )
+        self._check_geometry(gop, coded_frames)
+        video = t2v.decode_gop(
+            self.backbone, coded, gop.gop_index, self.params, header.prompt, coded_frames, height, width, self.quiet
+        )
+        return _video_to_frames(video, gop.frame_count, header.width, header.height)
+
+    def _parse(self, packet: Packet | GopPacket | bytes) -> GopPacket:
+        if isinstance(packet, GopPacket):
+            return packet
+        data = packet.data if isinstance(packet, Packet) else packet
+        try:
+            return decode_packet(data)
+        except ContainerError as error:
+            raise StreamError(str(error)) from error
+
+    def _check_geometry(self, gop: GopPacket, coded_frames: int) -> None:
+        expected_latent = (coded_frames - 1) // self.backbone.temporal_factor + 1
+        if gop.latent_frames != expected_latent or gop.coded_steps != self.params.sampler.coded_steps:
+            raise StreamError(
+                f"GOP {gop.gop_index} is inconsistent: {gop.latent_frames} latent frames x {gop.coded_steps} coded "
+                f"steps, expected {expected_latent} x {self.params.sampler.coded_steps}"
+            )
+        if not 1 <= gop.frame_count <= self.header.gop_length:
+            raise StreamError(f"GOP {gop.gop_index} claims {gop.frame_count} frames; GOP length is {self.header.gop_length}")
+
+
+def bits_per_pixel(total_bytes: int, frames: int, width: int, height: int) -> float:
+    """``bpp = 8 bytes / (W H frames)``."""
+    return 8 * total_bytes / max(1, frames * width * height) if frames else math.nan
+
+
+def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:
+    """Parse a stream's header now and return it with a lazy iterator over its GOP packets."""
+    try:
+        reader = StreamReader(stream)
+    except ContainerError as error:
+        raise StreamError(str(error)) from error
+
+    def packets() -> Iterator[GopPacket]:
+        try:
+            for record in reader:
+                yield record.packet
+        except ContainerError as error:
+            raise StreamError(str(error)) from error
+
+    return reader.header, packets()
+
+
+def codebook_bits(codebook_size: int, atoms: int) -> int:
+    """Bits of one (step, latent frame) choice: ``ceil(log2 C(K, M)) + M`` (index set rank + signs)."""
+    return choice_bits(codebook_size, atoms)

@@ -1,0 +1,79 @@
+"""Noise sources of the sampler: codebook search (encoder) and codebook replay (decoder).
+
+Both build the injected noise of latent frame ``f`` at coded step ``i`` with the same function,
+:func:`gvcodec.codebook.mix_atoms`, from the same :class:`AtomChoice`; they differ only in where the
+choice comes from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import torch
+
+from gvcodec.codebook import AtomChoice, AtomKey, mix_atoms, search_atoms
+
+
+@dataclass(frozen=True)
+class AtomLayout:
+    """Where the codebook sits in a GOP: stream seed, GOP index, codebook size and atoms per (step, frame)."""
+
+    seed: int
+    gop: int
+    codebook_size: int
+    atom_counts: tuple[int, ...]
+    latent_frames: int
+
+    def count(self, step: int, frame: int) -> int:
+        """Atoms ``M_{i,f}`` of coded step ``i`` and latent frame ``f`` (row-major by step)."""
+        return self.atom_counts[step * self.latent_frames + frame]
+
+    def key(self, step: int, frame: int) -> AtomKey:
+        return AtomKey(seed=self.seed, gop=self.gop, step=step, frame=frame)
+
+
+def _noise_from_choices(layout: AtomLayout, step: int, choices: Sequence[AtomChoice], like: torch.Tensor) -> torch.Tensor:
+    """``z[f] = mix_atoms(key(step, f), choice_f)`` for every latent frame, shaped like ``like`` (C, F', h, w)."""
+    channels, frames, height, width = like.shape
+    dim = channels * height * width
+    per_frame = [
+        mix_atoms(layout.key(step, frame), choices[frame], dim).view(channels, height, width)
+        for frame in range(frames)
+    ]
+    return torch.stack(per_frame, dim=1).to(device=like.device, dtype=like.dtype)
+
+
+@dataclass
+class CodebookSearch:
+    """Encoder side: choose, per latent frame, the atoms most aligned with ``r_f = x0[f] - x0_hat[f]``."""
+
+    layout: AtomLayout
+    target: torch.Tensor
+    choices: list[AtomChoice] = field(default_factory=list)
+
+    def noise(self, step: int, clean: torch.Tensor) -> torch.Tensor:
+        residual = (self.target - clean).float()
+        step_choices = [
+            search_atoms(
+                self.layout.key(step, frame),
+                residual[:, frame].reshape(-1).cpu(),
+                self.layout.codebook_size,
+                self.layout.count(step, frame),
+            )
+            for frame in range(residual.shape[1])
+        ]
+        self.choices.extend(step_choices)
+        return _noise_from_choices(self.layout, step, step_choices, clean)
+
+
+@dataclass
+class CodebookReplay:
+    """Decoder side: replay the recorded choices, in the order the encoder made them."""
+
+    layout: AtomLayout
+    choices: Sequence[AtomChoice]
+
+    def noise(self, step: int, clean: torch.Tensor) -> torch.Tensor:
+        frames = clean.shape[1]
+        step_choices = self.choices[step * frames : (step + 1) * frames]
+        return _noise_from_choices(self.layout, step, step_choices, clean)
