@@ -13,7 +13,8 @@ setup(
         # The CPU build of torch is installed first (see README / .ci/run); this range accepts it.
         "torch>=2.4",
         "diffusers>=0.33",
-        "transformers>=4.46",
+        "accelerate>=0.30",
+        "transformers>=4.56",
         "sentencepiece",
         "av>=12",
         "numpy>=1.24",

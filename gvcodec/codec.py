@@ -30,7 +30,8 @@ from container import (
     encode_packet,
 )
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.codebook import GENERATOR_ID, choice_bits, pack_choices, unpack_choices
+from gvcodec.codebook import GENERATOR_ID, pack_choices, unpack_choices
+from gvcodec.combinatorial import choice_bits
 from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError, ModelError, StreamError
 from gvcodec.io.frames import Yuv420Frame

@@ -10,8 +10,8 @@ K = 16384, M = 64 costs 600 bits instead of 64 x 14 = 896.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from math import comb
+from collections.abc import Callable, Sequence
+from math import comb, inf, lgamma, log
 
 from gvcodec.errors import InputError
 
@@ -51,9 +51,9 @@ def rank_index_set(indices: Sequence[int], codebook_size: int) -> int:
 def unrank_index_set(rank: int, codebook_size: int, atoms: int) -> tuple[int, ...]:
     """The ascending index set whose rank is ``rank``, for ``0 <= rank < C(K, M)``.
 
-    Greedy from the top: ``c_{M-1}`` is the largest ``c`` with ``C(c, M) <= rank``; subtract and repeat
-    with ``M - 1``. Each ``c_i`` is found by binary search below ``c_{i+1}``, so the cost is
-    ``O(M log K)`` binomials.
+    Greedy from the top: ``c_{M-1}`` is the largest ``c`` with ``C(c, M) <= rank``; subtract ``C(c, M)``
+    and repeat with ``M - 1`` below ``c``. Each ``c_i`` is a binary search, so the cost is
+    ``O(M log K)`` comparisons.
     """
     _check_sizes(codebook_size, atoms)
     total = comb(codebook_size, atoms)
@@ -62,14 +62,35 @@ def unrank_index_set(rank: int, codebook_size: int, atoms: int) -> tuple[int, ..
     indices = [0] * atoms
     upper = codebook_size
     for position in range(atoms - 1, -1, -1):
-        low, high = position, upper - 1
-        while low < high:
-            middle = (low + high + 1) // 2
-            if comb(middle, position + 1) <= rank:
-                low = middle
-            else:
-                high = middle - 1
-        indices[position] = low
-        rank -= comb(low, position + 1)
-        upper = low
+        indices[position], value = _largest_within(rank, position + 1, position, upper - 1)
+        rank -= value
+        upper = indices[position]
     return tuple(indices)
+
+
+def _largest_within(rank: int, k: int, low: int, high: int) -> tuple[int, int]:
+    """The largest ``c`` in ``[low, high]`` with ``C(c, k) <= rank``, and ``C(c, k)``; needs ``C(low, k) <= rank``.
+
+    Big binomials are slow, so the search compares ``log C(c, k)`` (lgamma) with ``log rank`` first and
+    the candidate is then verified exactly, ``C(c, k) <= rank < C(c + 1, k)``; an exact search runs only
+    if floating point ever misjudged.
+    """
+    log_rank = log(rank) if rank else -inf
+    candidate = _last_true(low, high, lambda c: lgamma(c + 1) - lgamma(k + 1) - lgamma(c - k + 1) <= log_rank)
+    value = comb(candidate, k)
+    following = value * (candidate + 1) // (candidate + 1 - k) if value else comb(candidate + 1, k)
+    if value <= rank and (candidate == high or following > rank):
+        return candidate, value
+    candidate = _last_true(low, high, lambda c: comb(c, k) <= rank)
+    return candidate, comb(candidate, k)
+
+
+def _last_true(low: int, high: int, predicate: Callable[[int], bool]) -> int:
+    """The largest ``c`` in ``[low, high]`` where a predicate that is true at ``low`` and then false is true."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        if predicate(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low

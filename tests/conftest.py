@@ -10,7 +10,7 @@ SHARED = REPO.parent / "shared"
 TESTVIDEOS = SHARED / "testvideos"
 
 
-def testvideo(name: str) -> Path:
+def eval_clip(name: str) -> Path:
     """Path of an evaluation clip from ``../shared/testvideos`` (CI has it beside the clone)."""
     path = TESTVIDEOS / name
     if not path.exists():

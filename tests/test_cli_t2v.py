@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import testvideo
+from tests.conftest import eval_clip
 
 SMALL = ["--codebook", "256", "--atoms", "8", "--steps", "6", "--tail-steps", "2", "-q"]
 
@@ -27,7 +27,7 @@ def foreman_stream(tmp_path_factory: pytest.TempPathFactory, tiny_t2v_folder: Pa
     out = tmp_path_factory.mktemp("foreman")
     stream, recon = out / "f.gvc", out / "r.y4m"
     run_cli(
-        "enc", str(testvideo("foreman_352x288.y4m")), "-o", str(stream), "--frames", "17", "--gop", "9",
+        "enc", str(eval_clip("foreman_352x288.y4m")), "-o", str(stream), "--frames", "17", "--gop", "9",
         "--model", str(tiny_t2v_folder), "--recon", str(recon), *SMALL,
     )
     return {"stream": stream, "recon": recon, "dir": out}
@@ -80,7 +80,7 @@ def test_odd_size_raw_input_from_stdin_round_trips(tmp_path: Path, tiny_t2v_fold
     import imageio_ffmpeg
 
     raw = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(testvideo("carphone_176x144.y4m")),
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(eval_clip("carphone_176x144.y4m")),
          "-vf", "crop=170:98:0:0", "-frames:v", "5", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
         capture_output=True, check=True,
     ).stdout

@@ -7,9 +7,11 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable, Iterator, TypeVar
 
 from gvcodec.errors import GvcError, InputError
+
+T = TypeVar("T")
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +19,19 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="where the model runs (default cpu)")
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="model precision")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """Adapt one of our parsers to argparse, so a bad value becomes a usage error, not a traceback."""
+
+    def parse_argument(text: str) -> T:
+        try:
+            return parse(text)
+        except GvcError as error:
+            raise argparse.ArgumentTypeError(str(error)) from error
+
+    parse_argument.__name__ = parse.__name__
+    return parse_argument
 
 
 def run_command(name: str, body: Callable[[], None]) -> int:

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
-from gvcodec.cli.common import add_model_arguments, atomic_output, run_command
+from gvcodec.cli.common import add_model_arguments, argument_type, atomic_output, run_command
 from gvcodec.codec import MODES, Encoder, Packet, bits_per_pixel
 from gvcodec.io.open import VideoSink, open_input, open_output, parse_fps, parse_size
 
@@ -22,8 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gvc-enc", description="Encode a video with gvcodec.")
     parser.add_argument("input", help=".y4m file, '-' for stdin (y4m, or raw yuv420p with -s/-r), or any file PyAV opens")
     parser.add_argument("-o", "--output", required=True, help="output .gvc file, or '-' for stdout")
-    parser.add_argument("-s", "--size", type=parse_size, help="WxH of raw yuv420p input")
-    parser.add_argument("-r", "--rate", type=parse_fps, help="frame rate of raw input, e.g. 30 or 30000/1001")
+    parser.add_argument("-s", "--size", type=argument_type(parse_size), help="WxH of raw yuv420p input")
+    parser.add_argument("-r", "--rate", type=argument_type(parse_fps), help="frame rate of raw input, e.g. 30 or 30000/1001")
     parser.add_argument("--frames", type=int, help="encode only the first N frames")
     parser.add_argument("--mode", default="t2v", choices=MODES, help="conditioning mode (default t2v)")
     parser.add_argument("--atoms", type=int, default=64, help="atoms per (step, latent frame), the quality knob (default 64)")

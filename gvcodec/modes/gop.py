@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from gvcodec.backbones import Backbone
+from gvcodec.backbones import Backbone, Condition
 from gvcodec.codebook import AtomChoice, initial_noise
 from gvcodec.noise import AtomLayout, CodebookReplay, CodebookSearch
 from gvcodec.sampler import SamplerSettings, sample_trajectory
@@ -81,7 +81,7 @@ def _progress(total: int, gop_index: int, quiet: bool, verb: str) -> tqdm:
 
 def encode_trajectory(
     backbone: Backbone,
-    condition: object,
+    condition: Condition,
     target: torch.Tensor,
     gop_index: int,
     params: CodingParams,
@@ -108,7 +108,7 @@ def encode_trajectory(
 
 def decode_trajectory(
     backbone: Backbone,
-    condition: object,
+    condition: Condition,
     coded: CodedGop,
     gop_index: int,
     params: CodingParams,

@@ -51,6 +51,5 @@ def decode_gop(
 ) -> torch.Tensor:
     """Rebuild one padded GOP ``(3, F, H, W)`` from its coded choices."""
     condition = backbone.condition(prompt, frames, height, width)
-    shape = backbone.latent_shape(frames, height, width)
-    latent = decode_trajectory(backbone, condition, coded, gop_index, params, shape, quiet)
+    latent = decode_trajectory(backbone, condition, coded, gop_index, params, condition.latent_shape, quiet)
     return backbone.decode_latent(latent)

@@ -1,0 +1,51 @@
+"""Errors of the bitstream container: each says what was wrong, where, and what was expected.
+
+The codec maps them to ``gvcodec.errors.StreamError``; ``container`` imports nothing of ``gvcodec`` so
+that a stream can be inspected without the model stack.
+"""
+from __future__ import annotations
+
+
+class ContainerError(Exception):
+    """Base of every error the container raises on purpose."""
+
+
+class NotAStreamError(ContainerError):
+    """The input does not start with the gvcodec magic."""
+
+
+class UnsupportedVersionError(ContainerError):
+    """The stream's format version is not one this release reads or writes."""
+
+
+class UnknownAtomGeneratorError(ContainerError):
+    """The stream needs an atom generator this release does not implement."""
+
+
+class HeaderCrcError(ContainerError):
+    """The file header's bytes do not match its CRC-32."""
+
+
+class PacketCrcError(ContainerError):
+    """A GOP packet's body does not match its CRC-32."""
+
+    def __init__(self, message: str, packet_number: int, offset: int) -> None:
+        super().__init__(message)
+        self.packet_number = packet_number
+        self.offset = offset
+
+
+class TruncatedStreamError(ContainerError):
+    """The input ended inside the file header or inside a GOP packet."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+class MalformedStreamError(ContainerError):
+    """Bytes that break the format although no CRC caught them: lost packet sync, unknown codes, bad values."""
+
+
+class FieldValueError(ContainerError):
+    """A value handed to the writer does not fit the format."""

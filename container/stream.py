@@ -1,0 +1,75 @@
+"""Streaming writer and reader: a header, then GOP packets, one at a time, through files or pipes."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from container.byte_source import ByteSource
+from container.datatypes import GopPacket, PacketRecord, StreamHeader
+from container.errors import FieldValueError, MalformedStreamError
+from container.header import encode_header, read_header
+from container.packet import encode_packet, packet_sections, read_packet
+from container.validate import check_packet_fits_header
+
+
+class StreamWriter:
+    """Writes a stream front to back; never seeks, so ``stream`` may be a pipe or stdout.
+
+    The header is written (and flushed) at construction, each packet by ``write``. A value the format
+    cannot hold raises ``FieldValueError`` before any of that header's or packet's bytes are written.
+    """
+
+    def __init__(self, stream: BinaryIO, header: StreamHeader) -> None:
+        data = encode_header(header)
+        self._stream = stream
+        self.header = header
+        self.bytes_written = 0
+        self._emit(data)
+
+    def write(self, packet: GopPacket) -> int:
+        """Append one GOP packet; returns the bytes written."""
+        data = encode_packet(packet)
+        try:
+            check_packet_fits_header(self.header, packet)
+        except FieldValueError as error:
+            raise FieldValueError(f"cannot write GOP packet {packet.gop_index}: {error}") from None
+        self._emit(data)
+        return len(data)
+
+    def _emit(self, data: bytes) -> None:
+        # A raw (unbuffered) stream may take only part of a write; a buffered one takes all of it.
+        view = memoryview(data)
+        while view:
+            view = view[self._stream.write(view) :]
+        self._stream.flush()
+        self.bytes_written += len(data)
+
+
+class StreamReader:
+    """Reads a stream front to back, exactly the bytes it needs; never seeks, so ``stream`` may be a pipe.
+
+    The header is parsed and checked at construction; iterating yields one ``PacketRecord`` per GOP
+    packet, read only when asked for, until the input ends cleanly after a packet.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._source = ByteSource(stream)
+        self.header = read_header(self._source)
+        self.header_size = self._source.offset
+        self._packets_read = 0
+
+    def __iter__(self) -> Iterator[PacketRecord]:
+        while not self._source.at_end():
+            start = self._source.offset
+            number = self._packets_read
+            packet = read_packet(self._source, number)
+            try:
+                check_packet_fits_header(self.header, packet)
+            except FieldValueError as error:
+                raise MalformedStreamError(
+                    f"GOP packet {number} (counting from 0) at byte offset {start} does not fit the stream "
+                    f"header: {error}"
+                ) from None
+            size = self._source.offset - start
+            self._packets_read += 1
+            yield PacketRecord(packet=packet, size=size, sections=packet_sections(packet, size))

@@ -1,0 +1,65 @@
+"""Rules of the format that field types cannot express.
+
+They run after ``introspect.check_fits`` has checked types and ranges (or after a parse, which
+guarantees both): on write they raise ``FieldValueError`` before any byte is written; on read the reader
+turns that error into a ``MalformedStreamError`` that says where the bad value was.
+"""
+from __future__ import annotations
+
+import math
+
+from container.datatypes import GopPacket, StreamHeader
+from container.errors import FieldValueError
+from container.schema import FRAME_COUNT_UNKNOWN
+
+
+def check_header(header: StreamHeader) -> None:
+    """Raise ``FieldValueError`` if the header's values contradict each other or the design."""
+    if header.fps <= 0:
+        raise FieldValueError(f"fps = {header.fps} must be positive")
+    for name in ("width", "height"):
+        if getattr(header, name) < 1:
+            raise FieldValueError(f"{name} = {getattr(header, name)} must be at least 1")
+    if header.frame_count == FRAME_COUNT_UNKNOWN:
+        raise FieldValueError(f"frame_count = {FRAME_COUNT_UNKNOWN:#x} is reserved; pass None for an unknown count")
+    if header.gop_length % 4 != 1:
+        raise FieldValueError(f"gop_length = {header.gop_length} is not of the form 4k + 1 (e.g. 17, 33)")
+    sampler = header.sampler
+    if sampler.num_steps < 1:
+        raise FieldValueError(f"sampler.num_steps = {sampler.num_steps} must be at least 1")
+    if not 0 <= sampler.tail_steps <= sampler.num_steps:
+        raise FieldValueError(
+            f"sampler.tail_steps = {sampler.tail_steps} must be between 0 and num_steps = {sampler.num_steps}"
+        )
+    if not (math.isfinite(sampler.shift) and sampler.shift > 0):
+        raise FieldValueError(f"sampler.shift = {sampler.shift} must be a positive finite number")
+    if not (math.isfinite(sampler.g_scale) and sampler.g_scale >= 0):
+        raise FieldValueError(f"sampler.g_scale = {sampler.g_scale} must be a finite number >= 0")
+    if not 1 <= sampler.atoms <= sampler.codebook_size:
+        raise FieldValueError(
+            f"sampler.atoms = {sampler.atoms} must be between 1 and codebook_size = {sampler.codebook_size}"
+        )
+
+
+def check_packet(packet: GopPacket) -> None:
+    """Raise ``FieldValueError`` if the packet's values contradict each other."""
+    if packet.frame_count < 1:
+        raise FieldValueError(f"frame_count = {packet.frame_count} must be at least 1")
+    roles = [anchor.role for anchor in packet.anchors]
+    if len(set(roles)) != len(roles):
+        raise FieldValueError(f"anchor roles {roles} repeat; a GOP has at most one first and one last anchor")
+
+
+def check_packet_fits_header(header: StreamHeader, packet: GopPacket) -> None:
+    """Raise ``FieldValueError`` if the packet asks for more than its stream header allows."""
+    if packet.frame_count > header.gop_length:
+        raise FieldValueError(
+            f"GOP {packet.gop_index} carries {packet.frame_count} frames, more than gop_length = {header.gop_length}"
+        )
+    codebook_size = header.sampler.codebook_size
+    too_many = [count for count in packet.atom_counts if count > codebook_size]
+    if too_many:
+        raise FieldValueError(
+            f"GOP {packet.gop_index} keeps {max(too_many)} atoms at some (step, frame), "
+            f"more than codebook_size = {codebook_size}"
+        )

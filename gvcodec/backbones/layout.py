@@ -1,0 +1,194 @@
+"""Reading and checking a diffusers Wan2.1 model folder before any weight is loaded.
+
+Supported layouts (subfolders of the model folder):
+- Wan2.1 T2V: ``transformer/`` (16 input channels), ``vae/``, ``text_encoder/`` (UMT5), ``tokenizer/``;
+- nano: ``transformer/`` (36 input channels: 16 noisy + 4 frame mask + 16 condition latent), ``vae/``,
+  no text encoder.
+A transformer of either width may come with or without a text encoder.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from gvcodec.backbones.conditioning import MASK_CHANNELS
+from gvcodec.errors import ModelError
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
+# The diffusers Wan VAE encodes the first frame alone, then chunks of exactly 4 frames; the frame mask
+# folds 4 pixel frames into the MASK_CHANNELS channels of one latent frame.
+SUPPORTED_TEMPORAL_FACTOR = MASK_CHANNELS
+T2V_MODES = frozenset({"t2v"})
+ANCHORED_MODES = frozenset({"t2v", "i2v", "flf2v"})
+
+
+@dataclass(frozen=True)
+class WanLayout:
+    """What a checked model folder holds and the latent geometry it implies."""
+
+    folder: Path
+    in_channels: int
+    latent_channels: int
+    temporal_factor: int
+    spatial_factor: int
+    spatial_patch: int
+    text_dim: int
+    has_text_encoder: bool
+
+    @property
+    def pixel_multiple(self) -> int:
+        """Frame sides must be multiples of ``VAE spatial factor x transformer spatial patch``."""
+        return self.spatial_factor * self.spatial_patch
+
+    @property
+    def modes(self) -> frozenset[str]:
+        """Conditioning modes: anchors need the extra mask and condition-latent input channels."""
+        return T2V_MODES if self.in_channels == self.latent_channels else ANCHORED_MODES
+
+    @property
+    def model_subfolders(self) -> tuple[str, ...]:
+        """The subfolders holding a config and weights that the backbone loads."""
+        return ("transformer", "vae") + (("text_encoder",) if self.has_text_encoder else ())
+
+    def fingerprint_inputs(self) -> tuple[list[Path], list[Path]]:
+        """The config files and the content files (weights, tokenizer) that identify this model."""
+        configs = [self.folder / name / "config.json" for name in self.model_subfolders]
+        contents = [path for name in self.model_subfolders for path in _weight_files(self.folder / name)]
+        if self.has_text_encoder:
+            contents += [
+                path
+                for path in sorted((self.folder / "tokenizer").rglob("*"))
+                if path.is_file() and not path.name.startswith(".")
+            ]
+        return configs, contents
+
+
+def read_layout(folder: Path) -> WanLayout:
+    """Check ``folder`` against the supported layouts; raise :class:`ModelError` saying what is wrong."""
+    if not folder.exists():
+        raise ModelError(f"model folder {folder} does not exist")
+    if not folder.is_dir():
+        raise ModelError(f"model path {folder} is not a folder: expected a diffusers model folder")
+    if (folder / "image_encoder").exists():
+        raise ModelError(
+            f"model folder {folder} has an image_encoder/ (a Wan2.1 I2V-14B / FLF2V-14B layout with a CLIP "
+            "image encoder): not supported yet; use a Wan2.1 T2V folder or the nano model"
+        )
+    transformer = _read_config(folder, "transformer")
+    vae = _read_config(folder, "vae")
+    has_text = (folder / "text_encoder").is_dir()
+    if has_text != (folder / "tokenizer").is_dir():
+        present, missing = ("text_encoder", "tokenizer") if has_text else ("tokenizer", "text_encoder")
+        raise ModelError(f"model folder {folder} has {present}/ but no {missing}/: a text encoder needs both")
+    text_encoder = _read_config(folder, "text_encoder") if has_text else None
+
+    latent_channels, temporal_factor, spatial_factor = _check_vae(folder, vae)
+    in_channels, spatial_patch, text_dim = _check_transformer(folder, transformer, latent_channels)
+    if text_encoder is not None and text_encoder.get("d_model") != text_dim:
+        raise ModelError(
+            f"model folder {folder}: text_encoder d_model {text_encoder.get('d_model')} does not match the "
+            f"transformer's text_dim {text_dim}"
+        )
+    for name in ("transformer", "vae") + (("text_encoder",) if has_text else ()):
+        if not _weight_files(folder / name):
+            raise ModelError(
+                f"model folder {folder}: {name}/ has no weight file (expected *.safetensors from save_pretrained)"
+            )
+    return WanLayout(
+        folder=folder,
+        in_channels=in_channels,
+        latent_channels=latent_channels,
+        temporal_factor=temporal_factor,
+        spatial_factor=spatial_factor,
+        spatial_patch=spatial_patch,
+        text_dim=text_dim,
+        has_text_encoder=has_text,
+    )
+
+
+def _read_config(folder: Path, name: str) -> dict:
+    path = folder / name / "config.json"
+    if not (folder / name).is_dir():
+        raise ModelError(f"model folder {folder} has no {name}/ subfolder (expected a diffusers Wan2.1 layout)")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"model folder {folder}: {name}/config.json is missing") from None
+    except (OSError, ValueError) as error:
+        raise ModelError(f"model folder {folder}: {name}/config.json cannot be read as JSON ({error})") from error
+    if not isinstance(config, dict):
+        raise ModelError(f"model folder {folder}: {name}/config.json is not a JSON object")
+    return config
+
+
+def _require_int(folder: Path, name: str, config: dict, key: str, default: int | None = None) -> int:
+    value = config.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ModelError(f"model folder {folder}: {name}/config.json needs an integer {key!r}, found {value!r}")
+    return value
+
+
+def _check_vae(folder: Path, config: dict) -> tuple[int, int, int]:
+    """``(latent channels, temporal factor, spatial factor)`` of a supported AutoencoderKLWan config."""
+    class_name = config.get("_class_name", "AutoencoderKLWan")
+    if class_name != "AutoencoderKLWan":
+        raise ModelError(f"model folder {folder}: vae/ is a {class_name}, expected an AutoencoderKLWan")
+    if config.get("patch_size") is not None:
+        raise ModelError(
+            f"model folder {folder}: vae/ uses patch_size {config['patch_size']} (a Wan2.2 VAE); "
+            "only the Wan2.1 VAE layout is supported"
+        )
+    z_dim = _require_int(folder, "vae", config, "z_dim")
+    temporal = _require_int(folder, "vae", config, "scale_factor_temporal", SUPPORTED_TEMPORAL_FACTOR)
+    spatial = _require_int(folder, "vae", config, "scale_factor_spatial", 8)
+    if temporal != SUPPORTED_TEMPORAL_FACTOR:
+        raise ModelError(
+            f"model folder {folder}: vae/ has temporal factor {temporal}; expected {SUPPORTED_TEMPORAL_FACTOR}"
+        )
+    for key in ("latents_mean", "latents_std"):
+        values = config.get(key)
+        if not isinstance(values, list) or len(values) != z_dim:
+            raise ModelError(f"model folder {folder}: vae/config.json needs {key} with {z_dim} values")
+    return z_dim, temporal, spatial
+
+
+def _check_transformer(folder: Path, config: dict, latent_channels: int) -> tuple[int, int, int]:
+    """``(in_channels, spatial patch, text_dim)`` of a supported WanTransformer3DModel config."""
+    class_name = config.get("_class_name", "WanTransformer3DModel")
+    if class_name != "WanTransformer3DModel":
+        raise ModelError(f"model folder {folder}: transformer/ is a {class_name}, expected a WanTransformer3DModel")
+    if config.get("image_dim") is not None:
+        raise ModelError(
+            f"model folder {folder}: the transformer expects CLIP image embeddings (image_dim "
+            f"{config['image_dim']}); image-encoder models are not supported yet"
+        )
+    in_channels = _require_int(folder, "transformer", config, "in_channels")
+    out_channels = config.get("out_channels") or in_channels
+    text_dim = _require_int(folder, "transformer", config, "text_dim")
+    patch = config.get("patch_size")
+    if not (isinstance(patch, list) and len(patch) == 3 and all(isinstance(p, int) for p in patch)):
+        raise ModelError(f"model folder {folder}: transformer/config.json needs patch_size [t, h, w], found {patch!r}")
+    if patch[0] != 1:
+        raise ModelError(
+            f"model folder {folder}: transformer temporal patch {patch[0]} is not supported; expected 1 "
+            "(one token row per latent frame)"
+        )
+    if patch[1] != patch[2]:
+        raise ModelError(f"model folder {folder}: transformer spatial patch {patch[1:]} is not square")
+    if out_channels != latent_channels:
+        raise ModelError(
+            f"model folder {folder}: transformer out_channels {out_channels} does not match the VAE's "
+            f"{latent_channels} latent channels"
+        )
+    anchored = 2 * latent_channels + MASK_CHANNELS
+    if in_channels not in (latent_channels, anchored):
+        raise ModelError(
+            f"model folder {folder}: transformer in_channels {in_channels} is not a supported layout; expected "
+            f"{latent_channels} (T2V) or {anchored} (latent + frame mask + condition latent, Wan I2V layout)"
+        )
+    return in_channels, patch[1], text_dim
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file() and path.name.endswith(WEIGHT_SUFFIXES))

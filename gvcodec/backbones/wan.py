@@ -1,0 +1,217 @@
+"""The ``wan`` backbone: a diffusers Wan2.1 model folder (or our nano model, same classes) from a local path.
+
+The VAE always runs in float32 (it bounds the codec's quality and the latent the encoder aims at); the
+transformer and the text encoder run in the requested dtype. Latents are normalised per channel,
+``(z - latents_mean) / latents_std``, as Wan's pipelines do.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+from diffusers import AutoencoderKLWan, WanTransformer3DModel
+from safetensors import SafetensorError
+from transformers import AutoTokenizer, PreTrainedTokenizerBase, UMT5EncoderModel
+
+from gvcodec.backbones.base import Condition
+from gvcodec.backbones.conditioning import (
+    anchor_video,
+    condition_channels,
+    frame_mask,
+    latent_frame_count,
+    null_context,
+)
+from gvcodec.backbones.fingerprint import folder_fingerprint
+from gvcodec.backbones.layout import WanLayout, read_layout
+from gvcodec.backbones.text import clean_prompt, prompt_context
+from gvcodec.errors import InputError, ModelError
+
+# diffusers' Wan convention: the transformer's timestep is t * 1000.
+TIMESTEP_SCALE = 1000.0
+PROMPT_CACHE_SIZE = 8
+
+
+class WanBackbone:
+    """A loaded Wan2.1-layout model: VAE, transformer and (optionally) UMT5 text encoder."""
+
+    def __init__(
+        self,
+        layout: WanLayout,
+        name: str,
+        fingerprint: bytes,
+        transformer: WanTransformer3DModel,
+        vae: AutoencoderKLWan,
+        text: tuple[PreTrainedTokenizerBase, UMT5EncoderModel] | None,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
+        self.layout = layout
+        self.name = name
+        self.fingerprint = fingerprint
+        self.latent_channels = layout.latent_channels
+        self.temporal_factor = layout.temporal_factor
+        self.pixel_multiple = layout.pixel_multiple
+        self.accepts_prompt = text is not None
+        self.modes = layout.modes
+        self.device = device
+        self.dtype = dtype
+        self.transformer = transformer
+        self.vae = vae
+        self.text = text
+        shape = (1, layout.latent_channels, 1, 1, 1)
+        self._latents_mean = torch.tensor(vae.config.latents_mean, dtype=torch.float32, device=device).view(shape)
+        self._latents_std = torch.tensor(vae.config.latents_std, dtype=torch.float32, device=device).view(shape)
+        self._contexts: OrderedDict[str, torch.Tensor] = OrderedDict()
+
+    def encode_video(self, video: torch.Tensor) -> torch.Tensor:
+        """Normalised posterior mean ``(mu(video) - latents_mean) / latents_std``, shape ``(C, F', h, w)``."""
+        self._check_video(video)
+        with torch.no_grad():
+            posterior = self.vae.encode(video.to(self.device, torch.float32)[None]).latent_dist
+            latent = (posterior.mean - self._latents_mean) / self._latents_std
+        return latent[0].contiguous()
+
+    def decode_latent(self, latent: torch.Tensor) -> torch.Tensor:
+        """``clamp(D(latent * latents_std + latents_mean), -1, 1)``, shape ``(3, F, H, W)`` float32."""
+        if latent.dim() != 4 or latent.shape[0] != self.latent_channels:
+            raise InputError(
+                f"latent of shape {tuple(latent.shape)} cannot be decoded by {self.name}: "
+                f"expected ({self.latent_channels}, F', h, w)"
+            )
+        with torch.no_grad():
+            z = latent.to(self.device, torch.float32)[None] * self._latents_std + self._latents_mean
+            video = self.vae.decode(z).sample
+        return video[0].float().clamp(-1.0, 1.0)
+
+    def condition(
+        self,
+        prompt: str,
+        num_frames: int,
+        height: int,
+        width: int,
+        first: torch.Tensor | None = None,
+        last: torch.Tensor | None = None,
+    ) -> Condition:
+        """Text context and, for a 36-channel transformer, ``cat([frame_mask, cond_latent])``.
+
+        ``cond_latent`` is the normalised latent of ``anchor_video(first, last, F)`` when an anchor is
+        given, zeros otherwise (T2V on an anchored model: mask and latent all zero).
+        """
+        latent_frames = self._latent_frames(num_frames)
+        self._check_size(height, width)
+        anchors = [frame for frame in (first, last) if frame is not None]
+        if anchors and "i2v" not in self.modes:
+            raise InputError(
+                f"model {self.name} is text-to-video only ({self.layout.in_channels}-channel transformer): "
+                "it cannot be conditioned on anchor frames; use mode t2v or an I2V-layout model"
+            )
+        for frame in anchors:
+            if tuple(frame.shape) != (3, height, width):
+                raise InputError(f"anchor frame of shape {tuple(frame.shape)}: expected (3, {height}, {width})")
+        h, w = height // self.layout.spatial_factor, width // self.layout.spatial_factor
+        latent_shape = (self.latent_channels, latent_frames, h, w)
+        context = self._context(prompt)
+        if "i2v" not in self.modes:
+            return Condition(context=context, extra=None, latent_shape=latent_shape)
+        if anchors:
+            video = anchor_video(
+                None if first is None else first.to(self.device, torch.float32),
+                None if last is None else last.to(self.device, torch.float32),
+                num_frames,
+            )
+            cond_latent = self.encode_video(video)
+        else:
+            cond_latent = torch.zeros(latent_shape, device=self.device)
+        mask = frame_mask(num_frames, h, w, first is not None, last is not None, self.temporal_factor)
+        extra = condition_channels(mask.to(self.device), cond_latent).to(self.dtype)
+        return Condition(context=context, extra=extra, latent_shape=latent_shape)
+
+    def velocity(self, x: torch.Tensor, t: float, condition: Condition) -> torch.Tensor:
+        """``u(x_t, t)``: the transformer on ``cat([x_t, extra])`` at timestep ``1000 t``, as float32."""
+        if tuple(x.shape) != condition.latent_shape:
+            raise InputError(
+                f"latent of shape {tuple(x.shape)} does not match its condition, built for {condition.latent_shape}"
+            )
+        hidden = x.to(self.device, self.dtype)[None]
+        if condition.extra is not None:
+            hidden = torch.cat([hidden, condition.extra[None]], dim=1)
+        timestep = torch.tensor([t * TIMESTEP_SCALE], device=self.device, dtype=torch.float32)
+        with torch.no_grad():
+            out = self.transformer(
+                hidden_states=hidden,
+                timestep=timestep,
+                encoder_hidden_states=condition.context,
+                return_dict=False,
+            )[0]
+        return out[0].float()
+
+    def _context(self, prompt: str) -> torch.Tensor:
+        """Text context for ``prompt``; the last few are cached because every GOP of a stream reuses one."""
+        if self.text is None:
+            if clean_prompt(prompt):
+                raise InputError(
+                    f"model {self.name} has no text encoder, so it cannot take a prompt (got {prompt!r}); "
+                    "leave the prompt empty or use a Wan2.1 T2V folder with text_encoder/ and tokenizer/"
+                )
+            return null_context(self.layout.text_dim, self.device, self.dtype)
+        if prompt not in self._contexts:
+            tokenizer, encoder = self.text
+            self._contexts[prompt] = prompt_context(tokenizer, encoder, prompt, self.device, self.dtype)
+            while len(self._contexts) > PROMPT_CACHE_SIZE:
+                self._contexts.popitem(last=False)
+        self._contexts.move_to_end(prompt)
+        return self._contexts[prompt]
+
+    def _latent_frames(self, num_frames: int) -> int:
+        try:
+            return latent_frame_count(num_frames, self.temporal_factor)
+        except ValueError:
+            raise InputError(
+                f"{num_frames} frames cannot be coded by {self.name}: expected {self.temporal_factor}k + 1 frames"
+            ) from None
+
+    def _check_size(self, height: int, width: int) -> None:
+        if height <= 0 or width <= 0 or height % self.pixel_multiple or width % self.pixel_multiple:
+            raise InputError(
+                f"frame size {width}x{height} is not supported by {self.name}: width and height must be "
+                f"positive multiples of {self.pixel_multiple} (pad the frames first)"
+            )
+
+    def _check_video(self, video: torch.Tensor) -> None:
+        if video.dim() != 4 or video.shape[0] != 3:
+            raise InputError(f"video of shape {tuple(video.shape)}: expected (3, F, H, W) RGB")
+        self._latent_frames(video.shape[1])
+        self._check_size(video.shape[2], video.shape[3])
+
+
+def load_wan(folder: Path, name: str, device: torch.device, dtype: torch.dtype) -> WanBackbone:
+    """Load a checked Wan2.1-layout folder from local files only (never the hub)."""
+    layout = read_layout(folder)
+    fingerprint = folder_fingerprint(folder, *layout.fingerprint_inputs())
+    if device.type == "cuda":
+        # The decoder must replay the encoder's model calls bit for bit: no autotuned convolution choice.
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+    try:
+        transformer = WanTransformer3DModel.from_pretrained(
+            folder / "transformer", torch_dtype=dtype, local_files_only=True
+        )
+        vae = AutoencoderKLWan.from_pretrained(folder / "vae", torch_dtype=torch.float32, local_files_only=True)
+        text = None
+        if layout.has_text_encoder:
+            tokenizer = AutoTokenizer.from_pretrained(folder / "tokenizer", local_files_only=True)
+            encoder = UMT5EncoderModel.from_pretrained(folder / "text_encoder", dtype=dtype, local_files_only=True)
+            text = (tokenizer, encoder.to(device).eval())
+    except (OSError, ValueError, SafetensorError) as error:
+        raise ModelError(f"model folder {folder} could not be loaded: {error}") from error
+    return WanBackbone(
+        layout=layout,
+        name=name,
+        fingerprint=fingerprint,
+        transformer=transformer.to(device).eval(),
+        vae=vae.to(device).eval(),
+        text=text,
+        device=device,
+        dtype=dtype,
+    )

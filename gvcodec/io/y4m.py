@@ -1,0 +1,191 @@
+"""YUV4MPEG2 (.y4m) reading and writing, streaming: works on pipes, never seeks or slurps.
+
+A y4m stream is one header line ``YUV4MPEG2 W.. H.. F.. ...`` then, per frame, a line starting with
+``FRAME`` and the raw planes. Only 8-bit 4:2:0 is taken (``C420``, ``C420jpeg``, ``C420paldv``,
+``C420mpeg2``; no ``C`` tag means 4:2:0 too). Interlacing flags are accepted and the pictures read
+as progressive frames, as x265 does. ``XCOLORRANGE=FULL`` input is mapped to limited range, so
+every reader hands out BT.601 limited-range frames.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+from types import TracebackType
+from typing import BinaryIO
+
+from gvcodec.errors import InputError
+from gvcodec.io.frames import VideoInfo, Yuv420Frame, full_range_to_limited
+from gvcodec.io.streams import read_exact, remaining_file_bytes
+
+MAGIC = b"YUV4MPEG2"
+_FRAME_MARKER = b"FRAME"
+_LINE_LIMIT = 4096  # a header longer than this is not y4m
+_COLOURSPACES_420 = ("420", "420jpeg", "420paldv", "420mpeg2")
+_COLOUR_RANGES = ("LIMITED", "FULL")
+
+
+def _parse_ratio(text: str, tag: str) -> Fraction:
+    numerator, sep, denominator = text.partition(":")
+    if not sep or not numerator.isdigit() or not denominator.isdigit() or int(denominator) == 0:
+        raise InputError(f"y4m header tag {tag}{text} is malformed; expected {tag}<num>:<den>")
+    return Fraction(int(numerator), int(denominator))
+
+
+class Y4MReader:
+    """Frames of a y4m stream, read as they arrive.
+
+    ``info.frame_count`` is known only when the stream is a regular file whose remaining size is a
+    whole number of ``FRAME\\n``-prefixed frames; otherwise None. ``colour_range`` is the header's
+    ``XCOLORRANGE`` (``"LIMITED"`` when absent); frames are handed out in limited range either way.
+    ``close()`` closes the stream only if ``owns_stream``.
+    """
+
+    def __init__(self, stream: BinaryIO, *, owns_stream: bool = False, name: str = "y4m input") -> None:
+        self._stream = stream
+        self._owns_stream = owns_stream
+        self.name = name
+        self._next_index = 0
+        header = stream.readline(_LINE_LIMIT)
+        if not header:
+            raise InputError(f"{name} is empty; expected a YUV4MPEG2 header")
+        if not header.startswith(MAGIC + b" ") or not header.endswith(b"\n"):
+            raise InputError(f"{name} is not a y4m stream (its first line is not a YUV4MPEG2 header)")
+        self.info, self.colour_range = self._parse_header(header[len(MAGIC) + 1 : -1])
+        self._frame_bytes = self.info.frame_bytes
+        remaining = remaining_file_bytes(stream)
+        per_frame = len(_FRAME_MARKER) + 1 + self._frame_bytes
+        if remaining is not None and remaining % per_frame == 0:
+            self.info = VideoInfo(self.info.width, self.info.height, self.info.fps, remaining // per_frame)
+
+    def _parse_header(self, fields: bytes) -> tuple[VideoInfo, str]:
+        width = height = None
+        fps = None
+        colour_range = "LIMITED"
+        for token in fields.decode("ascii", errors="replace").split():
+            tag, value = token[0], token[1:]
+            if tag in "WH":
+                if not value.isdigit() or int(value) == 0:
+                    raise InputError(f"{self.name}: y4m header tag {token} is not a positive size")
+                if tag == "W":
+                    width = int(value)
+                else:
+                    height = int(value)
+            elif tag == "F":
+                fps = _parse_ratio(value, "F")
+            elif tag == "C" and value not in _COLOURSPACES_420:
+                raise InputError(
+                    f"{self.name}: y4m colour space C{value} is not supported; gvcodec reads 8-bit 4:2:0 "
+                    f"y4m ({', '.join('C' + c for c in _COLOURSPACES_420)}). Convert it first, e.g. "
+                    "ffmpeg -i IN -pix_fmt yuv420p OUT.y4m"
+                )
+            elif tag == "X" and value.startswith("COLORRANGE="):
+                colour_range = value.removeprefix("COLORRANGE=")
+                if colour_range not in _COLOUR_RANGES:
+                    raise InputError(
+                        f"{self.name}: y4m tag X{value} is not understood; expected XCOLORRANGE=LIMITED or FULL"
+                    )
+            # I (interlacing), A (aspect) and other X tags do not change how frames are read.
+        if width is None or height is None or fps is None:
+            raise InputError(f"{self.name}: y4m header lacks one of W (width), H (height), F (frame rate)")
+        return VideoInfo(width=width, height=height, fps=fps, frame_count=None), colour_range
+
+    def __iter__(self) -> Iterator[Yuv420Frame]:
+        return self
+
+    def __next__(self) -> Yuv420Frame:
+        marker = self._stream.readline(_LINE_LIMIT)
+        if not marker:
+            raise StopIteration
+        if not marker.startswith(_FRAME_MARKER) or not marker.endswith(b"\n"):
+            raise InputError(
+                f"{self.name}: frame {self._next_index} does not start with a FRAME line; "
+                "the stream is damaged or its header's size is wrong"
+            )
+        data = read_exact(self._stream, self._frame_bytes)
+        if len(data) != self._frame_bytes:
+            raise InputError(
+                f"{self.name}: frame {self._next_index} is truncated ({len(data)} of "
+                f"{self._frame_bytes} bytes); the stream ended early"
+            )
+        self._next_index += 1
+        frame = Yuv420Frame.from_bytes(data, self.info.width, self.info.height)
+        return full_range_to_limited(frame) if self.colour_range == "FULL" else frame
+
+    def close(self) -> None:
+        if self._owns_stream:
+            self._stream.close()
+
+    def __enter__(self) -> Y4MReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Y4MWriter:
+    """Writes frames as y4m with the eval clips' header style:
+    ``YUV4MPEG2 W.. H.. F<num>:<den> Ip A1:1 C420jpeg XYSCSS=420JPEG XCOLORRANGE=LIMITED``.
+
+    The header is written at construction, so zero frames still make a valid stream.
+    ``close()`` flushes, and closes the stream only if ``owns_stream``.
+    """
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        width: int,
+        height: int,
+        fps: Fraction,
+        colour_range: str = "LIMITED",
+        *,
+        owns_stream: bool = False,
+    ) -> None:
+        if colour_range not in _COLOUR_RANGES:
+            raise InputError(f"y4m colour range must be one of {_COLOUR_RANGES}, got {colour_range!r}")
+        info = VideoInfo(width=width, height=height, fps=Fraction(fps), frame_count=None)
+        self._stream = stream
+        self._owns_stream = owns_stream
+        self._size = (width, height)
+        self._closed = False
+        header = (
+            f"YUV4MPEG2 W{width} H{height} F{info.fps.numerator}:{info.fps.denominator} Ip A1:1 "
+            f"C420jpeg XYSCSS=420JPEG XCOLORRANGE={colour_range}\n"
+        )
+        stream.write(header.encode("ascii"))
+
+    def write(self, frame: Yuv420Frame) -> None:
+        if self._closed:
+            raise InputError("this y4m writer is closed; no more frames can be written")
+        if (frame.width, frame.height) != self._size:
+            raise InputError(
+                f"frame is {frame.width}x{frame.height} but the y4m stream is {self._size[0]}x{self._size[1]}"
+            )
+        self._stream.write(_FRAME_MARKER + b"\n")
+        for plane in (frame.y, frame.u, frame.v):
+            self._stream.write(plane.data)
+        # Each frame leaves at once, so a reader downstream of a pipe is never a frame behind.
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._stream.flush()
+        if self._owns_stream:
+            self._stream.close()
+
+    def __enter__(self) -> Y4MWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

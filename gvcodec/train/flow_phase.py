@@ -1,0 +1,121 @@
+"""Flow phase: rectified-flow training of the 36-channel transformer on cached latents, all three modes.
+
+Wan convention: ``x_t = (1 - t) x0 + t eps``, target velocity ``u = eps - x0``, timestep fed as ``1000 t``.
+Each sample draws its condition uniformly among none (T2V), first frame (I2V), first + last (FLF2V).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from diffusers import WanTransformer3DModel
+from tqdm import tqdm
+
+from gvcodec.backbones.conditioning import condition_channels, frame_mask, null_context
+from gvcodec.train.latents import LatentCache
+from gvcodec.train.schedules import sample_training_times, warmup_cosine
+
+MODES = ("t2v", "i2v", "flf2v")
+
+
+@dataclass(frozen=True)
+class FlowSchedule:
+    """How the flow phase spends its wall-clock budget."""
+
+    seconds: float
+    batch: int = 32
+    lr: float = 5e-4
+    warmup: float = 0.05
+    shift: float = 3.0
+
+
+@dataclass
+class FlowReport:
+    """What the phase did, for the log and the model card."""
+
+    steps: int = 0
+    seconds: float = 0.0
+    last_loss: float = float("nan")
+
+
+def mode_conditions(cache: LatentCache, index: torch.Tensor, modes: torch.Tensor) -> torch.Tensor:
+    """The 20 condition channels ``(B, 20, F', h, w)`` of cache items ``index`` under ``modes`` (0, 1, 2 =
+    T2V, I2V, FLF2V), built with :func:`gvcodec.backbones.conditioning.condition_channels`."""
+    _, _, latent_frames, h, w = cache.clean.shape
+    out = []
+    for i, mode in zip(index.tolist(), modes.tolist()):
+        mask = frame_mask(cache.num_frames, h, w, first=mode >= 1, last=mode == 2)
+        latent = (torch.zeros_like(cache.clean[i]), cache.first[i], cache.both[i])[mode]
+        out.append(condition_channels(mask.to(latent.device), latent))
+    return torch.stack(out)
+
+
+def flow_matching_loss(
+    transformer: WanTransformer3DModel,
+    x0: torch.Tensor,
+    conditions: torch.Tensor,
+    t: torch.Tensor,
+    eps: torch.Tensor,
+) -> torch.Tensor:
+    """``mean || v(x_t, 1000 t, c) - (eps - x0) ||^2`` with ``x_t = (1 - t) x0 + t eps``; ``t`` is ``(B,)``."""
+    tb = t.view(-1, 1, 1, 1, 1).to(x0.dtype)
+    x_t = (1.0 - tb) * x0 + tb * eps
+    context = null_context(transformer.config.text_dim, x0.device, x0.dtype).expand(x0.shape[0], -1, -1)
+    prediction = transformer(
+        hidden_states=torch.cat([x_t, conditions.to(x0.dtype)], dim=1),
+        timestep=t * 1000.0,
+        encoder_hidden_states=context,
+    ).sample
+    return (prediction.float() - (eps - x0).float()).square().mean()
+
+
+def train_flow(
+    transformer: WanTransformer3DModel,
+    cache: LatentCache,
+    schedule: FlowSchedule,
+    device: torch.device,
+    optimizer: torch.optim.Optimizer,
+    checkpoint: Callable[[], None],
+    checkpoint_every: float = 120.0,
+    seed: int = 2,
+) -> FlowReport:
+    """Train ``transformer`` in place on ``cache`` (normalised) for ``schedule.seconds`` of wall clock."""
+    generator = torch.Generator().manual_seed(seed)
+    cache = LatentCache(cache.clean.to(device), cache.first.to(device), cache.both.to(device), cache.num_frames)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    report = FlowReport()
+    transformer.train()
+    start = last_checkpoint = last_log = time.monotonic()
+    bar = tqdm(total=round(schedule.seconds), desc="flow", unit="s", mininterval=5.0)
+    while (elapsed := time.monotonic() - start) < schedule.seconds:
+        for group in optimizer.param_groups:
+            group["lr"] = schedule.lr * warmup_cosine(elapsed / schedule.seconds, schedule.warmup)
+        index = torch.randint(len(cache), (schedule.batch,), generator=generator)
+        modes = torch.randint(len(MODES), (schedule.batch,), generator=generator)
+        x0 = cache.clean[index.to(device)]
+        conditions = mode_conditions(cache, index, modes)
+        t = sample_training_times(schedule.batch, schedule.shift, generator, device)
+        eps = torch.randn_like(x0)
+        with autocast:
+            loss = flow_matching_loss(transformer, x0, conditions, t, eps)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(transformer.parameters(), 1.0)
+        optimizer.step()
+        report.steps += 1
+        report.last_loss = float(loss.detach())
+        now = time.monotonic()
+        bar.update(round(now - start) - bar.n)
+        bar.set_postfix(step=report.steps, loss=f"{report.last_loss:.4f}", refresh=False)
+        if now - last_log >= 15.0:
+            tqdm.write(f"flow step {report.steps} t={now - start:.0f}s loss={report.last_loss:.5f}")
+            last_log = now
+        if now - last_checkpoint >= checkpoint_every:
+            checkpoint()
+            last_checkpoint = now
+    bar.close()
+    report.seconds = time.monotonic() - start
+    transformer.eval()
+    return report
