@@ -1,8 +1,18 @@
 """gvcodec: a generative video codec. A pretrained rectified-flow video model is the codec.
 
 Public API (PyAV-like): :class:`Encoder`, :class:`Decoder`, :class:`Packet`, :func:`read_stream`.
+They are imported on first use, so ``import gvcodec.codebook`` (say) does not load the codec stack.
 """
-from gvcodec.codec import Decoder, Encoder, Packet, read_stream
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["Decoder", "Encoder", "Packet", "read_stream", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Decoder", "Encoder", "Packet", "read_stream"):
+        return getattr(importlib.import_module("gvcodec.codec"), name)
+    raise AttributeError(f"module 'gvcodec' has no attribute {name!r}")

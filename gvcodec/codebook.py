@@ -133,7 +133,8 @@ def generate_atoms(key: AtomKey, indices: torch.Tensor, dim: int, device: torch.
 
 
 def initial_noise(seed: int, gop: int, shape: tuple[int, ...], device: torch.device | str = "cpu") -> torch.Tensor:
-    """x_T of shape ``(C, F, h, w)``: latent frame ``f`` is atom 0 of ``AtomKey(seed, gop, 0xFFFF, f)`` as ``(C, h, w)``."""
+    """x_T of shape ``(C, F, h, w)``: latent frame ``f`` is atom 0 of ``AtomKey(seed, gop, 0xFFFF, f)``,
+    reshaped to ``(C, h, w)``."""
     if len(shape) != 4:
         raise InputError(f"initial noise needs a latent shape (C, F, h, w), got {shape}")
     channels, frames, height, width = shape
@@ -206,7 +207,9 @@ def unpack_choices(payload: bytes, counts: Sequence[int], codebook_size: int) ->
     """Inverse of ``pack_choices`` given each choice's atom count; raises ``StreamError`` on a damaged payload."""
     for count in counts:
         if not 0 <= count <= codebook_size:
-            raise StreamError(f"atom count {count} does not fit a codebook of {codebook_size} atoms; the stream is damaged")
+            raise StreamError(
+                f"atom count {count} does not fit a codebook of {codebook_size} atoms; the stream is damaged"
+            )
     total_bits = sum(choice_bits(codebook_size, count) for count in counts)
     expected = -(-total_bits // 8)
     if len(payload) != expected:

@@ -37,10 +37,10 @@ def _noise_from_choices(layout: AtomLayout, step: int, choices: Sequence[AtomCho
     channels, frames, height, width = like.shape
     dim = channels * height * width
     per_frame = [
-        mix_atoms(layout.key(step, frame), choices[frame], dim).view(channels, height, width)
+        mix_atoms(layout.key(step, frame), choices[frame], dim, device=like.device).view(channels, height, width)
         for frame in range(frames)
     ]
-    return torch.stack(per_frame, dim=1).to(device=like.device, dtype=like.dtype)
+    return torch.stack(per_frame, dim=1).to(dtype=like.dtype)
 
 
 @dataclass
@@ -56,7 +56,7 @@ class CodebookSearch:
         step_choices = [
             search_atoms(
                 self.layout.key(step, frame),
-                residual[:, frame].reshape(-1).cpu(),
+                residual[:, frame].reshape(-1),
                 self.layout.codebook_size,
                 self.layout.count(step, frame),
             )

@@ -72,7 +72,9 @@ def test_quantile_table_bytes_are_pinned() -> None:
     assert hashlib.sha256(table.numpy().astype("<f4").tobytes()).hexdigest() == TABLE_SHA256
 
 
-@pytest.mark.parametrize("key, index, values", PINNED_ATOMS, ids=["zero-key-first", "zero-key-last", "key-5", "key-4e9"])
+@pytest.mark.parametrize(
+    "key, index, values", PINNED_ATOMS, ids=["zero-key-first", "zero-key-last", "key-5", "key-4e9"]
+)
 def test_atom_values_are_pinned(key: AtomKey, index: int, values: list[float]) -> None:
     atom = generate_atoms(key, torch.tensor([index]), 8)[0]
     assert torch.equal(atom, torch.tensor(values, dtype=torch.float32))
@@ -156,7 +158,7 @@ def test_search_picks_the_truly_best_atoms() -> None:
 def test_search_does_not_depend_on_the_batch_size() -> None:
     key = AtomKey(seed=3, gop=1, step=2, frame=5)
     residual = torch.randn(512, generator=torch.Generator().manual_seed(6))
-    choices = {search_atoms(key, residual, 1000, 16, batch_atoms=size) for size in (1, 7, 512, 4096)}
+    choices = {search_atoms(key, residual, 300, 16, batch_atoms=size) for size in (1, 7, 512)}
     assert len(choices) == 1
 
 
@@ -253,7 +255,9 @@ def choice_lists(draw: st.DrawFn) -> tuple[int, list[AtomChoice]]:
     counts = draw(st.lists(st.integers(min_value=0, max_value=min(codebook_size, 300)), max_size=6))
     rng = random.Random(draw(st.integers(min_value=0, max_value=2**32)))
     choices = [
-        AtomChoice(tuple(sorted(rng.sample(range(codebook_size), count))), tuple(rng.choice((1, -1)) for _ in range(count)))
+        AtomChoice(
+            tuple(sorted(rng.sample(range(codebook_size), count))), tuple(rng.choice((1, -1)) for _ in range(count))
+        )
         for count in counts
     ]
     return codebook_size, choices

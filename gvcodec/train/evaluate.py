@@ -1,0 +1,189 @@
+"""Evaluation of a nano model folder on held-out clips: VAE PSNR, flow loss per t-bucket, CPU decode time.
+
+The models are loaded the way the ``wan`` backbone loads them (VAE float32, posterior mean, latents
+normalised with the VAE config's ``latents_mean`` / ``latents_std``), directly through diffusers so the
+recipe can evaluate any folder it writes.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from diffusers import AutoencoderKLWan, WanTransformer3DModel
+
+from gvcodec.backbones.conditioning import anchor_video, condition_channels, frame_mask
+from gvcodec.train.data import VIDEO_SUFFIXES, read_clip
+from gvcodec.train.flow_phase import MODES, flow_matching_loss
+from gvcodec.train.latents import normalise
+from gvcodec.train.measures import psnr_from_mse
+
+T_BUCKETS = ((0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.0))
+T_PER_BUCKET = 2
+
+
+@dataclass
+class ClipResult:
+    """Metrics of one evaluation clip."""
+
+    name: str
+    size: tuple[int, int]
+    frames: int
+    psnr: float
+    flow_loss: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class Evaluation:
+    """Metrics over all evaluation clips and the CPU decode time of one GOP."""
+
+    clips: list[ClipResult]
+    decode_seconds: float
+    decode_threads: int
+    transformer_call_seconds: float
+    vae_decode_seconds: float
+
+    @property
+    def mean_psnr(self) -> float:
+        return sum(c.psnr for c in self.clips) / len(self.clips)
+
+    def mean_flow_loss(self, mode: str) -> list[float]:
+        """Per-bucket loss of ``mode`` averaged over clips."""
+        rows = [c.flow_loss[mode] for c in self.clips]
+        return [sum(r[b] for r in rows) / len(rows) for b in range(len(T_BUCKETS))]
+
+
+def load_models(folder: Path) -> tuple[AutoencoderKLWan, WanTransformer3DModel]:
+    """The folder's VAE and transformer in float32, eval mode, on the CPU."""
+    vae = AutoencoderKLWan.from_pretrained(folder / "vae", torch_dtype=torch.float32, local_files_only=True)
+    transformer = WanTransformer3DModel.from_pretrained(
+        folder / "transformer", torch_dtype=torch.float32, local_files_only=True
+    )
+    return vae.eval(), transformer.eval()
+
+
+def centre_crop(video: torch.Tensor, multiple: int) -> torch.Tensor:
+    """Crop ``(3, F, H, W)`` to the largest centred ``multiple``-aligned size."""
+    height, width = video.shape[2] // multiple * multiple, video.shape[3] // multiple * multiple
+    top, left = (video.shape[2] - height) // 2, (video.shape[3] - width) // 2
+    return video[:, :, top : top + height, left : left + width]
+
+
+def _latent(vae: AutoencoderKLWan, video: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        mean = vae.encode(video[None].float()).latent_dist.mean
+    return normalise(mean, vae.config.latents_mean, vae.config.latents_std)[0]
+
+
+def reconstruction_psnr(vae: AutoencoderKLWan, video: torch.Tensor) -> float:
+    """PSNR (dB, RGB, peak 255 equivalent) of ``D(mu(video))`` against ``video`` in [-1, 1]."""
+    with torch.no_grad():
+        latent = vae.encode(video[None].float()).latent_dist.mean
+        reconstruction = vae.decode(latent).sample[0].clamp(-1.0, 1.0)
+    return psnr_from_mse(float((reconstruction - video.float()).square().mean()))
+
+
+def bucket_times(bucket: tuple[float, float], count: int = T_PER_BUCKET) -> list[float]:
+    """``count`` evenly spaced mid-points inside ``[lo, hi)``: ``lo + (k + 1/2) (hi - lo) / count``."""
+    lo, hi = bucket
+    return [lo + (k + 0.5) * (hi - lo) / count for k in range(count)]
+
+
+def flow_losses(
+    vae: AutoencoderKLWan, transformer: WanTransformer3DModel, video: torch.Tensor, seed: int = 0
+) -> dict[str, list[float]]:
+    """Flow-matching loss of ``video`` (cropped to the transformer's pixel multiple) per mode and t-bucket,
+    with fixed noise so that two models are compared on the same draws."""
+    video = centre_crop(video, 8 * transformer.config.patch_size[1])
+    frames = video.shape[1]
+    x0 = _latent(vae, video)[None]
+    _, _, _, h, w = x0.shape
+    anchors = {
+        "t2v": torch.zeros_like(x0[0]),
+        "i2v": _latent(vae, anchor_video(video[:, 0].float(), None, frames)),
+        "flf2v": _latent(vae, anchor_video(video[:, 0].float(), video[:, -1].float(), frames)),
+    }
+    generator = torch.Generator().manual_seed(seed)
+    eps = torch.randn(x0.shape, generator=generator)
+    result: dict[str, list[float]] = {}
+    for mode in MODES:
+        mask = frame_mask(frames, h, w, first=mode != "t2v", last=mode == "flf2v")
+        conditions = condition_channels(mask, anchors[mode])[None]
+        losses = []
+        for bucket in T_BUCKETS:
+            with torch.no_grad():
+                values = [
+                    float(flow_matching_loss(transformer, x0, conditions, torch.tensor([t]), eps))
+                    for t in bucket_times(bucket)
+                ]
+            losses.append(sum(values) / len(values))
+        result[mode] = losses
+    return result
+
+
+def gop_decode_seconds(
+    vae: AutoencoderKLWan,
+    transformer: WanTransformer3DModel,
+    steps: int = 20,
+    frames: int = 33,
+    height: int = 256,
+    width: int = 448,
+    threads: int = 2,
+    repeats: int = 2,
+) -> tuple[float, float, float]:
+    """Wall time on ``threads`` CPU threads of one GOP decode: ``steps`` transformer calls + VAE decode.
+
+    Returns the fastest of ``repeats`` runs (the machine may be shared) as
+    ``(total, seconds per transformer call, VAE decode seconds)``.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    best = (float("inf"), float("inf"), float("inf"))
+    try:
+        latent_frames = (frames - 1) // vae.config.scale_factor_temporal + 1
+        shape = (1, vae.config.z_dim, latent_frames, height // 8, width // 8)
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+        hidden = torch.cat([x, torch.zeros(1, transformer.config.in_channels - shape[1], *shape[2:])], dim=1)
+        context = torch.zeros(1, 1, transformer.config.text_dim)
+        with torch.no_grad():
+            transformer(hidden_states=hidden, timestep=torch.tensor([500.0]), encoder_hidden_states=context)
+            for _ in range(repeats):
+                start = time.perf_counter()
+                for step in range(steps):
+                    t = torch.tensor([1000.0 * (1.0 - step / steps)])
+                    transformer(hidden_states=hidden, timestep=t, encoder_hidden_states=context)
+                calls = time.perf_counter() - start
+                start = time.perf_counter()
+                vae.decode(x)
+                decode = time.perf_counter() - start
+                if calls + decode < best[0]:
+                    best = (calls + decode, calls / steps, decode)
+    finally:
+        torch.set_num_threads(previous)
+    return best
+
+
+def evaluate_folder(
+    folder: Path, eval_data: Path, frames: int = 33, clip_limit: int | None = None, repeats: int = 2
+) -> Evaluation:
+    """All metrics of the model in ``folder`` over the videos in ``eval_data`` (first ``frames`` frames each)."""
+    vae, transformer = load_models(folder)
+    results = []
+    paths = sorted(p for p in eval_data.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)[:clip_limit]
+    for path in paths:
+        video = read_clip(path, max_frames=frames).video.float()
+        usable = (video.shape[1] - 1) // 4 * 4 + 1
+        video = centre_crop(video[:, :usable], 8)
+        results.append(
+            ClipResult(
+                name=path.stem,
+                size=(video.shape[3], video.shape[2]),
+                frames=usable,
+                psnr=reconstruction_psnr(vae, video),
+                flow_loss=flow_losses(vae, transformer, video),
+            )
+        )
+        print(f"eval {path.stem}: psnr {results[-1].psnr:.2f} dB", flush=True)
+    total, per_call, decode = gop_decode_seconds(vae, transformer, repeats=repeats)
+    return Evaluation(results, total, 2, per_call, decode)
