@@ -9,6 +9,9 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["gvcodec", "gvcodec.*", "container", "container.*"]),
+    # Compiles gvcodec.native._atoms (the fused CPU atom search) at install time.
+    setup_requires=["cffi>=1.16"],
+    cffi_modules=["gvcodec/native/build_atoms.py:ffi"],
     install_requires=[
         # The CPU build of torch is installed first (see README / .ci/run); this range accepts it.
         "torch>=2.4",
@@ -22,9 +25,11 @@ setup(
         "safetensors>=0.4",
         "construct>=2.10",
         "tqdm>=4.66",
+        "pytorch-msssim>=1.0",
+        "imageio-ffmpeg>=0.8.1",
     ],
     extras_require={
-        "test": ["pytest>=8", "hypothesis>=6", "imageio-ffmpeg>=0.5"],
+        "test": ["pytest>=8", "hypothesis>=6"],
     },
     entry_points={
         "console_scripts": [

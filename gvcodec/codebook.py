@@ -26,6 +26,7 @@ import torch
 
 from gvcodec.combinatorial import choice_bits, index_set_bits, rank_index_set, unrank_index_set
 from gvcodec.errors import InputError, StreamError
+from gvcodec.native.atoms import atom_scores as native_atom_scores
 from gvcodec.philox import MASK32, philox4x32
 
 GENERATOR_ID: int = 1
@@ -47,6 +48,7 @@ __all__ = [
     "normal_quantiles",
     "pack_choices",
     "search_atoms",
+    "torch_atom_scores",
     "unpack_choices",
 ]
 
@@ -147,12 +149,29 @@ def initial_noise(seed: int, gop: int, shape: tuple[int, ...], device: torch.dev
     return torch.stack(per_frame, dim=1)
 
 
+def torch_atom_scores(key: AtomKey, residual: torch.Tensor, codebook_size: int, batch_atoms: int = 512) -> torch.Tensor:
+    """``s_k = <z_k, r>`` for ``k < K`` (float32 ``(K,)`` on the residual's device), generating
+    ``batch_atoms`` atoms at a time with ``generate_atoms``.
+
+    The path for non-CPU devices, and the reference the native CPU kernel is tested against.
+    """
+    if batch_atoms < 1:
+        raise InputError(f"batch_atoms must be at least 1, got {batch_atoms}")
+    target = residual.to(torch.float32)
+    scores = torch.empty(codebook_size, dtype=torch.float32, device=residual.device)
+    for start in range(0, codebook_size, batch_atoms):
+        batch = torch.arange(start, min(start + batch_atoms, codebook_size), device=residual.device)
+        scores[start : start + batch.numel()] = generate_atoms(key, batch, target.numel(), residual.device) @ target
+    return scores
+
+
 def search_atoms(
     key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int, batch_atoms: int = 512
 ) -> AtomChoice:
     """The ``M`` atoms with the largest ``|<z_k, r>|`` among ``k < K``, with signs ``sign(<z_k, r>)`` (0 -> +1).
 
-    ``residual`` is 1-D ``(D,)``; atoms are generated on its device, ``batch_atoms`` at a time.
+    ``residual`` is 1-D ``(D,)``. On the CPU the scores come from the fused native kernel
+    (``gvcodec.native.atoms``); on other devices atoms are generated there, ``batch_atoms`` at a time.
     """
     if residual.dim() != 1:
         raise InputError(f"the residual must be a 1-D tensor (D,), got shape {tuple(residual.shape)}")
@@ -162,11 +181,11 @@ def search_atoms(
         )
     if batch_atoms < 1:
         raise InputError(f"batch_atoms must be at least 1, got {batch_atoms}")
-    target = residual.to(torch.float32)
-    scores = torch.empty(codebook_size, dtype=torch.float32, device=residual.device)
-    for start in range(0, codebook_size, batch_atoms):
-        batch = torch.arange(start, min(start + batch_atoms, codebook_size), device=residual.device)
-        scores[start : start + batch.numel()] = generate_atoms(key, batch, target.numel(), residual.device) @ target
+    if residual.device.type == "cpu":
+        position = (key.step << 16) | key.frame
+        scores = native_atom_scores(key.seed, key.gop, position, residual, codebook_size, gaussian_table("cpu"))
+    else:
+        scores = torch_atom_scores(key, residual, codebook_size, batch_atoms)
     best = torch.topk(scores.abs(), atoms).indices.sort().values
     signs = torch.where(scores[best] < 0, -1, 1)
     return AtomChoice(indices=tuple(best.tolist()), signs=tuple(signs.tolist()))

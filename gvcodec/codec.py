@@ -36,7 +36,8 @@ from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError, ModelError, StreamError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.modes import t2v
-from gvcodec.modes.gop import CodedGop, CodingParams, coded_frame_count, pad_video, padded_size
+from gvcodec.modes.gop import CodedGop, CodingParams, coded_frame_count, pad_video, padded_size, uniform_atom_counts
+from gvcodec.rate import BitrateController
 from gvcodec.sampler import SamplerSettings
 
 MODES = ("t2v",)
@@ -71,6 +72,7 @@ class EncoderOptions:
     gop: int = 33
     seed: int = 0
     prompt: str = ""
+    target_bpp: float | None = None
     quiet: bool = False
     keep_recon: bool = False
 
@@ -161,9 +163,58 @@ class Encoder:
             atom_generator=GENERATOR_ID,
         )
         self.params = _coding_params(self.header)
+        self._rate = self._bitrate_controller()
         self._buffer = _GopBuffer()
         self._gop_index = 0
         self._recon: list[Yuv420Frame] = []
+
+    def _bitrate_controller(self) -> BitrateController | None:
+        """The target-bitrate mode's controller, after checking a full GOP can get down to the target."""
+        if self.options.target_bpp is None:
+            return None
+        controller = BitrateController(
+            target_bpp=self.options.target_bpp,
+            width=self.width,
+            height=self.height,
+            codebook_size=self.options.codebook,
+            max_atoms=min(self.options.codebook // 2, 65535),
+        )
+        cells = self._cells(self.options.gop)
+        lowest, highest = controller.reachable_bpp(self.options.gop, cells, self._framing_bytes(self.options.gop, cells))
+        if not lowest <= self.options.target_bpp <= highest:
+            raise InputError(
+                f"--target-bpp {self.options.target_bpp} is outside the rates this geometry can reach, "
+                f"{lowest:.5f} to {highest:.5f} bpp (1 to {controller.max_atoms} atoms per step and latent frame at "
+                f"{self.width}x{self.height}, GOP {self.options.gop}); change --codebook, --steps or --gop to reach it"
+            )
+        controller.charge(len(self.extradata))
+        return controller
+
+    def _cells(self, frames: int) -> int:
+        """Choices in a GOP of ``frames`` source frames: coded steps x latent frames."""
+        latent_frames = (coded_frame_count(frames, self.backbone.temporal_factor) - 1) // self.backbone.temporal_factor + 1
+        return self.params.sampler.coded_steps * latent_frames
+
+    def _framing_bytes(self, frames: int, cells: int) -> int:
+        """Packet bytes of a GOP besides its choices payload (exact: the framing depends on geometry only)."""
+        skeleton = GopPacket(
+            gop_index=0,
+            first_frame=0,
+            frame_count=frames,
+            anchors=(),
+            coded_steps=self.params.sampler.coded_steps,
+            latent_frames=cells // self.params.sampler.coded_steps,
+            atom_counts=(1,) * cells,
+            choices=b"",
+            residual=b"",
+        )
+        return len(encode_packet(skeleton))
+
+    def _atom_counts(self, frames: int) -> tuple[int, ...]:
+        cells = self._cells(frames)
+        if self._rate is None:
+            return uniform_atom_counts(self.params, cells // self.params.sampler.coded_steps)
+        return self._rate.atoms_for_gop(frames, cells, self._framing_bytes(frames, cells))
 
     @property
     def extradata(self) -> bytes:
@@ -195,7 +246,15 @@ class Encoder:
         coded_frames = coded_frame_count(len(frames), self.backbone.temporal_factor)
         padded_width, padded_height = padded_size(self.width, self.height, self.backbone.pixel_multiple)
         video = _frames_to_video(frames, coded_frames, padded_width, padded_height)
-        coded, recon = t2v.encode_gop(self.backbone, video, self._gop_index, self.params, self.options.prompt, self.options.quiet)
+        coded, recon = t2v.encode_gop(
+            self.backbone,
+            video,
+            self._gop_index,
+            self.params,
+            self.options.prompt,
+            self._atom_counts(len(frames)),
+            self.options.quiet,
+        )
         if self.options.keep_recon:
             self._recon.extend(_video_to_frames(recon, len(frames), self.width, self.height))
         packet = GopPacket(
@@ -216,6 +275,8 @@ class Encoder:
             time_base=self.time_base,
             gop_index=self._gop_index,
         )
+        if self._rate is not None:
+            self._rate.record(len(result.data))
         self._gop_index += 1
         self._buffer = _GopBuffer(first_frame=first + len(frames))
         return result

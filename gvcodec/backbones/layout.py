@@ -134,11 +134,9 @@ def _check_vae(folder: Path, config: dict) -> tuple[int, int, int]:
     class_name = config.get("_class_name", "AutoencoderKLWan")
     if class_name != "AutoencoderKLWan":
         raise ModelError(f"model folder {folder}: vae/ is a {class_name}, expected an AutoencoderKLWan")
-    if config.get("patch_size") is not None:
-        raise ModelError(
-            f"model folder {folder}: vae/ uses patch_size {config['patch_size']} (a Wan2.2 VAE); "
-            "only the Wan2.1 VAE layout is supported"
-        )
+    patch = config.get("patch_size")
+    if patch is not None and (not isinstance(patch, int) or patch < 1):
+        raise ModelError(f"model folder {folder}: vae/config.json has patch_size {patch!r}; expected a positive integer")
     z_dim = _require_int(folder, "vae", config, "z_dim")
     temporal = _require_int(folder, "vae", config, "scale_factor_temporal", SUPPORTED_TEMPORAL_FACTOR)
     spatial = _require_int(folder, "vae", config, "scale_factor_spatial", 8)

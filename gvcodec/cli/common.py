@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -34,8 +35,16 @@ def argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
     return parse_argument
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_command(name: str, body: Callable[[], None]) -> int:
-    """Run a command body; report our own errors as one line on stderr with exit status 1."""
+    """Run a command body; report our own errors as one line on stderr with exit status 1.
+
+    SIGTERM is turned into an interrupt so that unfinished output files are removed on the way out.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         body()
     except GvcError as error:

@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=int, help="encode only the first N frames")
     parser.add_argument("--mode", default="t2v", choices=MODES, help="conditioning mode (default t2v)")
     parser.add_argument("--atoms", type=int, default=64, help="atoms per (step, latent frame), the quality knob (default 64)")
+    parser.add_argument(
+        "--target-bpp", type=float, help="target bits per pixel over the clip; chooses the atoms of each GOP (overrides --atoms)"
+    )
     parser.add_argument("--codebook", type=int, default=16384, help="codebook size K (default 16384)")
     parser.add_argument("--steps", type=int, default=20, help="sampler steps N (default 20)")
     parser.add_argument("--tail-steps", type=int, default=3, help="final uncoded ODE steps (default 3)")
@@ -56,6 +59,7 @@ def encode(args: argparse.Namespace) -> None:
             dtype=args.dtype,
             mode=args.mode,
             atoms=args.atoms,
+            target_bpp=args.target_bpp,
             codebook=args.codebook,
             steps=args.steps,
             tail_steps=args.tail_steps,

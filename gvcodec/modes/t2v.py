@@ -12,7 +12,6 @@ from gvcodec.modes.gop import (
     CodingParams,
     decode_trajectory,
     encode_trajectory,
-    uniform_atom_counts,
 )
 
 
@@ -27,14 +26,17 @@ def encode_gop(
     gop_index: int,
     params: CodingParams,
     prompt: str,
+    atom_counts: tuple[int, ...],
     quiet: bool = False,
 ) -> tuple[CodedGop, torch.Tensor]:
-    """Code one padded GOP ``(3, F, H, W)``; return the coded choices and the reconstruction (3, F, H, W)."""
+    """Code one padded GOP ``(3, F, H, W)`` with ``atom_counts`` atoms per (coded step, latent frame).
+
+    Returns the coded choices and the reconstruction ``(3, F, H, W)``.
+    """
     _, frames, height, width = video.shape
     condition = backbone.condition(prompt, frames, height, width)
     target = backbone.encode_video(video.to(backbone.device))
-    counts = uniform_atom_counts(params, target.shape[1])
-    coded, latent = encode_trajectory(backbone, condition, target, gop_index, params, counts, quiet)
+    coded, latent = encode_trajectory(backbone, condition, target, gop_index, params, atom_counts, quiet)
     return coded, backbone.decode_latent(latent)
 
 

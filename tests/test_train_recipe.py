@@ -1,0 +1,153 @@
+"""The nano training recipe: smoke round end to end, resume, refusals, and its pure pieces."""
+from __future__ import annotations
+
+import io
+import json
+import math
+import tarfile
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+
+from gvcodec.train.archive import pack_parts
+from gvcodec.train.cli import main
+from gvcodec.train.evaluate import T_BUCKETS, bucket_times
+from gvcodec.train.measures import gaussian_kl, psnr_from_mse
+from gvcodec.train.schedules import sample_training_times, shift_time, warmup_cosine
+from tests.conftest import SHARED, TESTVIDEOS
+
+TRAINVIDEOS = SHARED / "trainvideos"
+
+
+def _smoke(out: Path, run_dir: Path, *extra: str) -> int:
+    return main(
+        ["--data", str(TRAINVIDEOS), "--out", str(out), "--run-dir", str(run_dir), "--smoke",
+         "--vae-seconds", "2", "--flow-seconds", "1", *extra]
+    )
+
+
+@pytest.fixture(scope="module")
+def smoke_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not TRAINVIDEOS.is_dir():
+        pytest.fail(f"training clips {TRAINVIDEOS} are missing: tests expect ../shared beside the repository")
+    root = tmp_path_factory.mktemp("nano_smoke")
+    assert _smoke(root / "nano", root / "runs", "--archive-to", str(root / "parts")) == 0
+    return root / "nano"
+
+
+def test_smoke_round_writes_a_folder_that_diffusers_loads(smoke_model: Path) -> None:
+    from diffusers import AutoencoderKLWan, WanTransformer3DModel
+
+    vae = AutoencoderKLWan.from_pretrained(smoke_model / "vae", local_files_only=True)
+    transformer = WanTransformer3DModel.from_pretrained(smoke_model / "transformer", local_files_only=True)
+    assert transformer.config.in_channels == 36 and transformer.config.out_channels == 16
+    assert list(transformer.config.patch_size)[0] == 1
+    assert vae.config.z_dim == 16 and vae.config.scale_factor_spatial == 8 and vae.config.scale_factor_temporal == 4
+    assert vae.config.latents_std != [1.0] * 16, "latent std must be measured, not left at its default"
+    video = torch.zeros(1, 3, 5, 32, 32)
+    assert vae.encode(video).latent_dist.mean.shape == (1, 16, 2, 4, 4)
+
+
+def test_smoke_round_stores_half_precision_weights_and_its_history(smoke_model: Path) -> None:
+    with safe_open(smoke_model / "vae" / "diffusion_pytorch_model.safetensors", "pt") as weights:
+        dtypes = {weights.get_tensor(key).dtype for key in weights.keys()}
+    assert dtypes == {torch.float16}
+    history = json.loads((smoke_model / "training.json").read_text())
+    assert len(history) == 1 and {"vae", "latents", "flow"} <= history[0].keys()
+    assert history[0]["data"]["frames"] > 0 and len(history[0]["data"]["clips"]) == 2
+
+
+def test_archive_parts_reassemble_to_the_model_folder(smoke_model: Path) -> None:
+    parts = sorted((smoke_model.parent / "parts").glob("nano.tar.part*"))
+    assert parts
+    with tarfile.open(fileobj=io.BytesIO(b"".join(p.read_bytes() for p in parts))) as archive:
+        names = set(archive.getnames())
+    assert {"nano/vae/config.json", "nano/transformer/config.json", "nano/training.json"} <= names
+
+
+def test_resume_from_shipped_folder_appends_a_round_and_keeps_latent_statistics(smoke_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "resumed"
+    assert main(
+        ["--data", str(TRAINVIDEOS), "--out", str(out), "--run-dir", str(tmp_path / "runs"), "--smoke",
+         "--resume", str(smoke_model), "--vae-seconds", "0", "--flow-seconds", "1"]
+    ) == 0
+    history = json.loads((out / "training.json").read_text())
+    assert len(history) == 2 and "flow" in history[1] and "vae" not in history[1]
+    before = json.loads((smoke_model / "vae" / "config.json").read_text())["latents_std"]
+    after = json.loads((out / "vae" / "config.json").read_text())["latents_std"]
+    assert after == pytest.approx(before)
+
+
+def test_resume_from_run_checkpoint(smoke_model: Path, tmp_path: Path) -> None:
+    run_dir = smoke_model.parent / "runs"
+    assert (run_dir / "state.pt").is_file()
+    out = tmp_path / "from_run"
+    assert main(
+        ["--data", str(TRAINVIDEOS), "--out", str(out), "--run-dir", str(tmp_path / "runs"), "--smoke",
+         "--resume", str(run_dir), "--vae-seconds", "0", "--flow-seconds", "0"]
+    ) == 0
+    assert len(json.loads((out / "training.json").read_text())) == 2
+
+
+def test_recipe_refuses_to_train_on_the_evaluation_clips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data", str(TESTVIDEOS), "--out", str(tmp_path / "x"), "--smoke"]) == 2
+    assert "never trains on them" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_evaluation_writes_card_and_samples(smoke_model: Path) -> None:
+    from gvcodec.train.report import evaluate_and_describe
+
+    evaluate_and_describe(smoke_model, TESTVIDEOS, smoke=True)
+    card = (smoke_model / "MODEL_CARD.md").read_text()
+    assert "PSNR" in card and "| t2v |" in card and "| flf2v |" in card and "samples.png" in card
+    assert (smoke_model / "samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_warmup_cosine_rises_linearly_then_decays_to_the_floor() -> None:
+    assert warmup_cosine(0.0, 0.1) == 0.0
+    assert warmup_cosine(0.05, 0.1) == pytest.approx(0.5)
+    assert warmup_cosine(0.1, 0.1) == pytest.approx(1.0)
+    assert warmup_cosine(1.0, 0.1, floor=0.05) == pytest.approx(0.05)
+    assert warmup_cosine(0.3, 0.1) > warmup_cosine(0.6, 0.1) > warmup_cosine(0.9, 0.1)
+
+
+def test_shift_time_keeps_endpoints_and_pushes_towards_noise() -> None:
+    t = torch.tensor([0.0, 0.25, 0.5, 1.0])
+    shifted = shift_time(t, 3.0)
+    assert shifted[0] == 0.0 and shifted[-1] == 1.0
+    assert shifted[2] == pytest.approx(0.75)
+    assert bool((shifted[1:3] > t[1:3]).all())
+
+
+def test_training_times_lie_strictly_inside_the_unit_interval() -> None:
+    t = sample_training_times(4096, 3.0, torch.Generator().manual_seed(0), torch.device("cpu"))
+    assert t.shape == (4096,) and float(t.min()) > 0.0 and float(t.max()) < 1.0
+    assert float(t.median()) > 0.5, "the shift must move the median towards noise"
+
+
+def test_psnr_and_kl_match_their_formulas() -> None:
+    assert psnr_from_mse(4.0 / 1e3) == pytest.approx(30.0)
+    assert float(gaussian_kl(torch.zeros(8), torch.zeros(8))) == 0.0
+    assert float(gaussian_kl(torch.ones(4), torch.zeros(4))) == pytest.approx(0.5)
+
+
+def test_bucket_times_are_interior_midpoints() -> None:
+    assert bucket_times((0.2, 0.4), 2) == pytest.approx([0.25, 0.35])
+    assert all(lo < t < hi for lo, hi in T_BUCKETS for t in bucket_times((lo, hi))), "every t inside its bucket"
+    assert not math.isclose(T_BUCKETS[0][0], bucket_times(T_BUCKETS[0])[0]), "t = 0 has no noise: never evaluated"
+
+
+def test_pack_parts_splits_and_removes_stale_parts(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "blob.bin").write_bytes(bytes(range(256)) * 40)
+    parts = pack_parts(folder, tmp_path / "out", "m", part_bytes=4096)
+    assert len(parts) > 2 and all(p.stat().st_size <= 4096 for p in parts)
+    (folder / "blob.bin").write_bytes(b"small")
+    parts = pack_parts(folder, tmp_path / "out", "m", part_bytes=4096)
+    assert sorted((tmp_path / "out").iterdir()) == parts
+    with tarfile.open(fileobj=io.BytesIO(b"".join(p.read_bytes() for p in parts))) as archive:
+        assert archive.extractfile("m/blob.bin").read() == b"small"
