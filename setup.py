@@ -27,15 +27,19 @@ setup(
         "tqdm>=4.66",
         "pytorch-msssim>=1.0",
         "imageio-ffmpeg>=0.8.1",
+        "matplotlib>=3.7",
     ],
     extras_require={
-        "test": ["pytest>=8", "hypothesis>=6"],
+        "play": ["pygame>=2.5"],
+        "test": ["pytest>=8", "hypothesis>=6", "pygame>=2.5"],
     },
     entry_points={
         "console_scripts": [
             "gvc-enc=gvcodec.cli.enc:main",
             "gvc-dec=gvcodec.cli.dec:main",
             "gvc-info=gvcodec.cli.info:main",
+            "gvc-bench=gvcodec.cli.bench:main",
+            "gvc-play=gvcodec.cli.play:main",
         ],
     },
 )

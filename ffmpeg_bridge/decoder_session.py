@@ -11,12 +11,15 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from container import StreamHeader
 from ffmpeg_bridge.status import Status
 from gvcodec.codec import Decoder, read_stream
 from gvcodec.errors import InputError
 from gvcodec.io.frames import Yuv420Frame
+
+if TYPE_CHECKING:
+    from container import StreamHeader
 
 
 @dataclass(frozen=True)

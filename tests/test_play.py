@@ -101,13 +101,21 @@ def test_frames_to_writes_one_png_per_frame_with_the_decoded_pictures(
     pngs = rgb_of("-i", tmp_path / "png" / "frame_%06d.png")
     expected = rgb_of("-i", reference)
     assert pngs.shape == expected.shape == (FRAMES, HEIGHT, WIDTH, 3)
-    # Two swscale builds convert YCbCr to RGB; they may round or upsample chroma a little differently.
-    assert np.abs(pngs - expected).mean() < 1.5
+    # Two swscale builds convert YCbCr to RGB (PyAV's and the ffmpeg binary's): allow a rounding step.
+    assert np.abs(pngs - expected).max() <= 1
 
 
 def test_no_window_without_frames_to_is_refused(stream: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(stream), "--no-window"]) == 1
     assert "--no-window shows nothing, so it needs --frames-to DIR" in capsys.readouterr().err
+
+
+def test_ffplay_player_missing_from_path_is_reported(
+    stream: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main([str(stream), "--player", "ffplay"]) == 1
+    assert "--player ffplay: ffplay is not on PATH" in capsys.readouterr().err
 
 
 def test_window_plays_every_frame_once_in_order_at_the_stream_rate(store: GopStore, pygame) -> None:
@@ -134,7 +142,7 @@ def test_right_arrow_jumps_to_the_next_gop(store: GopStore, pygame) -> None:
 
 
 def test_left_arrow_goes_back_to_the_previous_gop(store: GopStore, pygame) -> None:
-    press_later(pygame, pygame.K_LEFT, 750)  # while GOP 1 (frames 5-9) is up
+    press_later(pygame, pygame.K_LEFT, 800)  # while GOP 1 (frames 5-9) is up
     shown = indices(WindowPlayer(store, "test", autoexit=True).run())
     back = [i for i in range(1, len(shown)) if shown[i] < shown[i - 1]]
     assert len(back) == 1 and shown[back[0]] == 0 and shown[back[0] - 1] >= GOP

@@ -22,18 +22,20 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
 import av
 import numpy as np
 
-from container import GopPacket, StreamHeader
 from gvcodec.cli.common import add_model_arguments, open_binary_input, run_command
 from gvcodec.codec import Decoder, read_stream
 from gvcodec.errors import InputError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.pyav_io import yuv420_to_av_frame
 from gvcodec.io.y4m import Y4MWriter
+
+if TYPE_CHECKING:
+    from container import GopPacket, StreamHeader
 
 PLAYERS = ("auto", "pygame", "ffplay")
 
@@ -243,6 +245,8 @@ def play_with_ffplay(ffplay: str, store: GopStore, autoexit: bool) -> None:
                 index += 1
             writer.close()
             player.stdin.close()
+    if player.returncode != 0:
+        raise InputError(f"ffplay failed with exit status {player.returncode} (its messages are above)")
 
 
 def _window_player(choice: str) -> str:
@@ -257,8 +261,9 @@ def _window_player(choice: str) -> str:
             return "pygame"
     ffplay = shutil.which("ffplay")
     if ffplay is None:
+        wanted = "--player ffplay: ffplay is not on PATH" if choice == "ffplay" else "no window player"
         raise InputError(
-            "no window player: install pygame (pip install 'gvcodec[play]') or ffplay, "
+            f"{wanted}; install pygame (pip install 'gvcodec[play]') or ffplay, "
             "or write PNG frames with --no-window --frames-to DIR"
         )
     return ffplay
