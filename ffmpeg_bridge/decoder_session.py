@@ -144,9 +144,9 @@ class DecoderSession:
             for packet in packets:
                 if not self._wait_for_room():
                     return
-                frames = decoder.decode(packet)
+                frames = decoder.decode_yuv(packet)
                 next_pts = self._publish(frames, packet.first_frame)
-            self._publish(decoder.decode(None), next_pts)
+            self._publish(decoder.decode_yuv(None), next_pts)
         except BaseException as error:  # handed to the caller's thread by receive()
             with self._state:
                 self._error = None if self._closed else error

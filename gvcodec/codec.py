@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import BinaryIO, Iterator
 
+import av
+import numpy as np
 import torch
 
 from container import (
@@ -35,6 +37,7 @@ from gvcodec.combinatorial import choice_bits
 from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError, ModelError, StreamError
 from gvcodec.io.frames import Yuv420Frame
+from gvcodec.io.pyav_io import av_frame_to_yuv420, yuv420_to_av_frame
 from gvcodec.modes import t2v
 from gvcodec.modes.gop import CodedGop, CodingParams, coded_frame_count, pad_video, padded_size, uniform_atom_counts
 from gvcodec.rate import BitrateController
@@ -103,6 +106,21 @@ def _coding_params(header: StreamHeader) -> CodingParams:
         seed=sampler.seed,
         codebook_size=sampler.codebook_size,
         atoms=sampler.atoms,
+    )
+
+
+def as_yuv420(frame: Yuv420Frame | av.VideoFrame | np.ndarray) -> Yuv420Frame:
+    """Any frame the encoder accepts as BT.601 limited-range yuv420p planes."""
+    if isinstance(frame, Yuv420Frame):
+        return frame
+    if isinstance(frame, av.VideoFrame):
+        return av_frame_to_yuv420(frame)
+    if isinstance(frame, np.ndarray) and frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8:
+        rgb = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[:, None].float() / 127.5 - 1
+        return rgb_to_yuv420(rgb)[0]
+    raise InputError(
+        "a frame must be a gvcodec Yuv420Frame, an av.VideoFrame or an (H, W, 3) uint8 RGB array, "
+        f"got {type(frame).__name__}" + (f" of shape {frame.shape} and dtype {frame.dtype}" if isinstance(frame, np.ndarray) else "")
     )
 
 
@@ -225,10 +243,15 @@ class Encoder:
     def time_base(self) -> Fraction:
         return 1 / self.rate
 
-    def encode(self, frame: Yuv420Frame | None) -> list[Packet]:
-        """Queue one frame; return the packet of a GOP completed by it (``None`` flushes)."""
+    def encode(self, frame: Yuv420Frame | av.VideoFrame | np.ndarray | None) -> list[Packet]:
+        """Queue one frame; return the packet of a GOP completed by it (``None`` flushes).
+
+        ``frame``: a :class:`Yuv420Frame`, an ``av.VideoFrame`` (any format; converted to BT.601
+        limited yuv420p), or an ``(H, W, 3)`` uint8 RGB array.
+        """
         if frame is None:
             return [self._encode_buffer()] if self._buffer.frames else []
+        frame = as_yuv420(frame)
         if (frame.width, frame.height) != (self.width, self.height):
             raise InputError(f"frame is {frame.width}x{frame.height}, the encoder was opened for {self.width}x{self.height}")
         self._buffer.frames.append(frame)
@@ -316,8 +339,24 @@ class Decoder:
         self.params = _coding_params(header)
         self.quiet = quiet
 
-    def decode(self, packet: Packet | GopPacket | bytes | None) -> list[Yuv420Frame]:
-        """Decode one GOP packet into its frames; ``None`` (flush) returns nothing, GOPs hold no delay."""
+    def decode(self, packet: Packet | GopPacket | bytes | None) -> list[av.VideoFrame]:
+        """Decode one GOP packet into ``av.VideoFrame`` objects (yuv420p, ``pts`` = frame index in
+        ``time_base`` = 1 / fps); ``None`` (flush) returns nothing, since a GOP holds no delay."""
+        if packet is None:
+            return []
+        gop = self._parse(packet)
+        frames = self.decode_yuv(gop)
+        time_base = 1 / self.header.fps
+        av_frames = []
+        for index, frame in enumerate(frames):
+            av_frame = yuv420_to_av_frame(frame)
+            av_frame.pts = gop.first_frame + index
+            av_frame.time_base = time_base
+            av_frames.append(av_frame)
+        return av_frames
+
+    def decode_yuv(self, packet: Packet | GopPacket | bytes | None) -> list[Yuv420Frame]:
+        """Like :meth:`decode`, as :class:`Yuv420Frame` planes (no copy into PyAV frames)."""
         if packet is None:
             return []
         gop = self._parse(packet)

@@ -79,7 +79,7 @@ def gvcodec_point(clip: Clip, setting: GvcSetting, model: str, device: str, metr
     started = time.monotonic()
     header, packets = read_stream(io.BytesIO(bytes(stream)))
     decoder = Decoder(header, backbone=encoder.backbone, quiet=True)
-    decoded = [frame for packet in packets for frame in decoder.decode(packet)]
+    decoded = [frame for packet in packets for frame in decoder.decode_yuv(packet)]
     decode_seconds = time.monotonic() - started
     return _point(clip, "gvcodec", setting.label, len(stream), decoded, encode_seconds, decode_seconds, device, metrics)
 

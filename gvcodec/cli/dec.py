@@ -37,7 +37,7 @@ def decode(args: argparse.Namespace) -> None:
         sink = stack.enter_context(open_output(args.output, info))
         bar = stack.enter_context(tqdm(total=header.frame_count, desc="gvc-dec", unit="frame", disable=args.quiet))
         for packet in packets:
-            for frame in decoder.decode(packet):
+            for frame in decoder.decode_yuv(packet):
                 sink.write(frame)
                 frames += 1
             bar.update(packet.frame_count)

@@ -108,7 +108,7 @@ class GopStore:
         if index >= len(self._packets):
             return None
         packet = self._packets[index]
-        return DecodedGop(packet.first_frame, self._decoder.decode(packet))
+        return DecodedGop(packet.first_frame, self._decoder.decode_yuv(packet))
 
 
 def rgb_array(frame: Yuv420Frame) -> np.ndarray:
