@@ -15,3 +15,7 @@ class ModelError(GvcError):
 
 class StreamError(GvcError):
     """A bitstream is damaged, truncated, or of a format this release cannot decode."""
+
+
+class InstallError(GvcError):
+    """A part of gvcodec that is built at install time is missing: reinstall the package."""

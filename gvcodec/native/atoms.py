@@ -15,7 +15,7 @@ from types import ModuleType
 import numpy as np
 import torch
 
-from gvcodec.errors import GvcError, InputError
+from gvcodec.errors import InputError, InstallError
 
 MASK32 = 0xFFFFFFFF
 TABLE_SIZE = 1 << 16
@@ -31,7 +31,7 @@ def _extension() -> ModuleType:
     try:
         return importlib.import_module("gvcodec.native._atoms")
     except ImportError as error:
-        raise GvcError(
+        raise InstallError(
             "gvcodec's compiled atom kernel (gvcodec.native._atoms) is missing or does not load "
             f"({error}); the CPU atom search needs it. Reinstall gvcodec from its source folder with a "
             "C compiler available: pip install -e ."
