@@ -4,13 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 
 import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
 from gvcodec.errors import InputError
+from gvcodec.io.closing import ClosesOnExit
 from gvcodec.io.frames import VideoInfo, Yuv420Frame, chroma_size
 
 # AVColorSpace values that mean BT.601 (unspecified is read as BT.601, as swscale does).
@@ -68,7 +68,7 @@ def yuv420_to_av_frame(frame: Yuv420Frame) -> av.VideoFrame:
     return av_frame
 
 
-class PyAVReader:
+class PyAVReader(ClosesOnExit):
     """Any file with a video stream that PyAV (FFmpeg) opens, decoded to BT.601 limited yuv420p.
 
     The first video stream is read. ``info.frame_count`` is the container's count when it states
@@ -132,17 +132,6 @@ class PyAVReader:
     def close(self) -> None:
         self._container.close()
 
-    def __enter__(self) -> PyAVReader:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 # Extension -> (container format, encoder, encoder options).
 _ENCODERS: dict[str, tuple[str, str, dict[str, str]]] = {
@@ -156,7 +145,7 @@ _ENCODERS: dict[str, tuple[str, str, dict[str, str]]] = {
 WRITABLE_SUFFIXES = tuple(sorted(_ENCODERS))
 
 
-class PyAVWriter:
+class PyAVWriter(ClosesOnExit):
     """Writes yuv420p frames to a video file through PyAV, the encoder chosen by the extension.
 
     - ``.mp4`` / ``.mov``: H.264 (libx264, CRF 12, High profile): near-lossless and universally
@@ -228,14 +217,3 @@ class PyAVWriter:
             self._container.mux(self._stream.encode(None))
         finally:
             self._container.close()
-
-    def __enter__(self) -> PyAVWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
-from types import TracebackType
 from typing import BinaryIO
 
 from gvcodec.errors import InputError
+from gvcodec.io.closing import ClosesOnExit
 from gvcodec.io.frames import VideoInfo, Yuv420Frame, yuv420_frame_bytes
 from gvcodec.io.streams import read_exact, remaining_file_bytes
 
 
-class RawYuv420Reader:
+class RawYuv420Reader(ClosesOnExit):
     """Frames of a raw yuv420p stream, read as they arrive.
 
     On a regular file the frame count is known up front, and a size that is not a whole number of
@@ -66,21 +66,13 @@ class RawYuv420Reader:
         if self._owns_stream:
             self._stream.close()
 
-    def __enter__(self) -> RawYuv420Reader:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class RawYuv420Writer:
+class RawYuv420Writer(ClosesOnExit):
     """Writes frames as headerless yuv420p. ``close()`` flushes, and closes the stream only if
     ``owns_stream``."""
+
+    kind = "raw yuv"
+    frame_prefix = b""
 
     def __init__(self, stream: BinaryIO, width: int, height: int, *, owns_stream: bool = False) -> None:
         self._stream = stream
@@ -90,11 +82,12 @@ class RawYuv420Writer:
 
     def write(self, frame: Yuv420Frame) -> None:
         if self._closed:
-            raise InputError("this raw yuv writer is closed; no more frames can be written")
+            raise InputError(f"this {self.kind} writer is closed; no more frames can be written")
         if (frame.width, frame.height) != self._size:
             raise InputError(
-                f"frame is {frame.width}x{frame.height} but the raw stream is {self._size[0]}x{self._size[1]}"
+                f"frame is {frame.width}x{frame.height} but the {self.kind} stream is {self._size[0]}x{self._size[1]}"
             )
+        self._stream.write(self.frame_prefix)
         for plane in (frame.y, frame.u, frame.v):
             self._stream.write(plane.data)
         # Each frame leaves at once, so a reader downstream of a pipe is never a frame behind.
@@ -107,14 +100,3 @@ class RawYuv420Writer:
         self._stream.flush()
         if self._owns_stream:
             self._stream.close()
-
-    def __enter__(self) -> RawYuv420Writer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

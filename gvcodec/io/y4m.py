@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
-from types import TracebackType
 from typing import BinaryIO
 
 from gvcodec.errors import InputError
+from gvcodec.io.closing import ClosesOnExit
 from gvcodec.io.frames import VideoInfo, Yuv420Frame, full_range_to_limited
+from gvcodec.io.raw import RawYuv420Writer
 from gvcodec.io.streams import read_exact, remaining_file_bytes
 
 MAGIC = b"YUV4MPEG2"
@@ -31,7 +32,7 @@ def _parse_ratio(text: str, tag: str) -> Fraction:
     return Fraction(int(numerator), int(denominator))
 
 
-class Y4MReader:
+class Y4MReader(ClosesOnExit):
     """Frames of a y4m stream, read as they arrive.
 
     ``info.frame_count`` is known only when the stream is a regular file whose remaining size is a
@@ -115,25 +116,17 @@ class Y4MReader:
         if self._owns_stream:
             self._stream.close()
 
-    def __enter__(self) -> Y4MReader:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class Y4MWriter:
+class Y4MWriter(RawYuv420Writer):
     """Writes frames as y4m with the eval clips' header style:
     ``YUV4MPEG2 W.. H.. F<num>:<den> Ip A1:1 C420jpeg XYSCSS=420JPEG XCOLORRANGE=LIMITED``.
 
-    The header is written at construction, so zero frames still make a valid stream.
-    ``close()`` flushes, and closes the stream only if ``owns_stream``.
+    The header is written at construction, so zero frames still make a valid stream; each frame is the
+    raw planes behind a ``FRAME`` line. ``close()`` flushes, and closes the stream only if ``owns_stream``.
     """
+
+    kind = "y4m"
+    frame_prefix = _FRAME_MARKER + b"\n"
 
     def __init__(
         self,
@@ -148,44 +141,9 @@ class Y4MWriter:
         if colour_range not in _COLOUR_RANGES:
             raise InputError(f"y4m colour range must be one of {_COLOUR_RANGES}, got {colour_range!r}")
         info = VideoInfo(width=width, height=height, fps=Fraction(fps), frame_count=None)
-        self._stream = stream
-        self._owns_stream = owns_stream
-        self._size = (width, height)
-        self._closed = False
+        super().__init__(stream, width, height, owns_stream=owns_stream)
         header = (
             f"YUV4MPEG2 W{width} H{height} F{info.fps.numerator}:{info.fps.denominator} Ip A1:1 "
             f"C420jpeg XYSCSS=420JPEG XCOLORRANGE={colour_range}\n"
         )
         stream.write(header.encode("ascii"))
-
-    def write(self, frame: Yuv420Frame) -> None:
-        if self._closed:
-            raise InputError("this y4m writer is closed; no more frames can be written")
-        if (frame.width, frame.height) != self._size:
-            raise InputError(
-                f"frame is {frame.width}x{frame.height} but the y4m stream is {self._size[0]}x{self._size[1]}"
-            )
-        self._stream.write(_FRAME_MARKER + b"\n")
-        for plane in (frame.y, frame.u, frame.v):
-            self._stream.write(plane.data)
-        # Each frame leaves at once, so a reader downstream of a pipe is never a frame behind.
-        self._stream.flush()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._stream.flush()
-        if self._owns_stream:
-            self._stream.close()
-
-    def __enter__(self) -> Y4MWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
