@@ -27,6 +27,7 @@ import torch
 from gvcodec.combinatorial import choice_bits, index_set_bits, rank_index_set, unrank_index_set
 from gvcodec.errors import InputError, StreamError
 from gvcodec.native.atoms import atom_scores as native_atom_scores
+from gvcodec.native.atoms import generate as native_generate
 from gvcodec.philox import MASK32, philox4x32
 
 GENERATOR_ID: int = 1
@@ -43,6 +44,7 @@ __all__ = [
     "choice_bits",
     "gaussian_table",
     "generate_atoms",
+    "torch_generate_atoms",
     "initial_noise",
     "mix_atoms",
     "normal_quantiles",
@@ -108,8 +110,17 @@ def gaussian_table(device: torch.device | str = "cpu") -> torch.Tensor:
 def generate_atoms(key: AtomKey, indices: torch.Tensor, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
     """Atoms ``z_k ~ N(0, I_dim)`` for ``k`` in ``indices``: a float32 tensor ``(len(indices), dim)`` on ``device``.
 
-    Row ``i`` is atom ``indices[i]`` whatever else is in the batch.
+    Row ``i`` is atom ``indices[i]`` whatever else is in the batch. On the CPU the fused native kernel
+    generates them (bit-identical to :func:`torch_generate_atoms`, which serves other devices).
     """
+    if torch.device(device).type == "cpu":
+        position = (key.step << 16) | key.frame
+        return native_generate(key.seed & MASK32, key.gop & MASK32, position, indices, dim, gaussian_table("cpu"))
+    return torch_generate_atoms(key, indices, dim, device)
+
+
+def torch_generate_atoms(key: AtomKey, indices: torch.Tensor, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """:func:`generate_atoms` in torch integer ops on any device: the reference the native kernel is tested against."""
     device = torch.device(device)
     atom_index = indices.to(device=device, dtype=torch.int64).reshape(-1, 1)
     if atom_index.numel() and (int(atom_index.min()) < 0 or int(atom_index.max()) > MASK32):

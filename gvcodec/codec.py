@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from container import (
+    Anchor,
     ContainerError,
     GopPacket,
     SamplerParams,
@@ -31,6 +32,7 @@ from container import (
     encode_header,
     encode_packet,
 )
+from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, anchor_codec, check_quality, code_anchor, decode_anchor
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.codebook import GENERATOR_ID, pack_choices, unpack_choices
 from gvcodec.combinatorial import choice_bits
@@ -38,13 +40,23 @@ from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError, ModelError, StreamError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.pyav_io import av_frame_to_yuv420, yuv420_to_av_frame
-from gvcodec.modes import t2v
-from gvcodec.modes.gop import CodedGop, CodingParams, coded_frame_count, pad_video, padded_size, uniform_atom_counts
+from gvcodec.modes import flf2v, i2v, t2v
+from gvcodec.modes.gop import (
+    CodedGop,
+    CodingParams,
+    GopPlan,
+    coded_frame_count,
+    decode_gop,
+    encode_gop,
+    pad_video,
+    padded_size,
+    uniform_atom_counts,
+)
 from gvcodec.rate import BitrateController
 from gvcodec.sampler import SamplerSettings
 
-MODES = ("t2v",)
-DEFAULT_SHIFT = {"t2v": 3.0}
+PLANS: dict[str, GopPlan] = {plan.mode: plan for plan in (t2v.PLAN, i2v.PLAN)}
+MODES = tuple(PLANS)
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class EncoderOptions:
     target_bpp: float | None = None
     quiet: bool = False
     keep_recon: bool = False
+    anchor_codec: str = DEFAULT_ANCHOR_CODEC
+    anchor_quality: int | None = None
 
 
 def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
@@ -95,6 +109,14 @@ def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
         raise InputError("--codebook must be < 2^32 and --atoms < 65536")
     if not 0 <= options.seed < 2**32:
         raise InputError(f"--seed must be in [0, 2^32), got {options.seed}")
+    if PLANS[options.mode].chained and options.gop < 1 + backbone.temporal_factor:
+        raise InputError(
+            f"--mode {options.mode} chains GOPs that share a frame: --gop must be at least "
+            f"{1 + backbone.temporal_factor}, got {options.gop}"
+        )
+    anchor_codec(options.anchor_codec)
+    if options.anchor_quality is not None:
+        check_quality(options.anchor_codec, options.anchor_quality)
 
 
 def _coding_params(header: StreamHeader) -> CodingParams:
@@ -132,10 +154,25 @@ def _video_to_frames(video: torch.Tensor, count: int, width: int, height: int) -
     return rgb_to_yuv420(video[:, :count, :height, :width].float().cpu())
 
 
+def _condition_tensor(frame: Yuv420Frame | None, width: int, height: int) -> torch.Tensor | None:
+    """A condition frame as the backbone takes it: ``(3, H, W)`` RGB in [-1, 1] at the padded size."""
+    return None if frame is None else _frames_to_video([frame], 1, width, height)[:, 0]
+
+
 @dataclass
 class _GopBuffer:
     frames: list[Yuv420Frame] = field(default_factory=list)
     first_frame: int = 0
+
+
+@dataclass
+class _Chain:
+    """What a chained mode carries from one GOP to the next: the GOP index due, the decoded frame the next
+    GOP is conditioned on, and (encoder only) the source frame the next GOP starts on."""
+
+    gop_index: int = 0
+    carried: Yuv420Frame | None = None
+    shared_source: Yuv420Frame | None = None
 
 
 class Encoder:
@@ -159,7 +196,13 @@ class Encoder:
             raise InputError(f"picture size must be positive, got {width}x{height}")
         self.width, self.height = width, height
         self.rate = Fraction(rate).limit_denominator(1_000_000)
-        shift = self.options.shift if self.options.shift is not None else DEFAULT_SHIFT[self.options.mode]
+        self.plan = PLANS[self.options.mode]
+        shift = self.options.shift if self.options.shift is not None else self.plan.default_shift
+        self.anchor_quality = (
+            self.options.anchor_quality
+            if self.options.anchor_quality is not None
+            else ANCHOR_CODECS[self.options.anchor_codec].default_quality
+        )
         self.header = StreamHeader(
             width=width,
             height=height,
@@ -183,7 +226,7 @@ class Encoder:
         self.params = _coding_params(self.header)
         self._rate = self._bitrate_controller()
         self._buffer = _GopBuffer()
-        self._gop_index = 0
+        self._chain = _Chain()
         self._recon: list[Yuv420Frame] = []
 
     def _bitrate_controller(self) -> BitrateController | None:
@@ -228,11 +271,13 @@ class Encoder:
         )
         return len(encode_packet(skeleton))
 
-    def _atom_counts(self, frames: int) -> tuple[int, ...]:
-        cells = self._cells(frames)
+    def _atom_counts(self, new_frames: int, span: int, anchor_bytes: int) -> tuple[int, ...]:
+        """Atom counts of a GOP adding ``new_frames`` output frames and coding ``span`` frames; under a
+        target bitrate its already coded anchors are paid for first."""
+        cells = self._cells(span)
         if self._rate is None:
             return uniform_atom_counts(self.params, cells // self.params.sampler.coded_steps)
-        return self._rate.atoms_for_gop(frames, cells, self._framing_bytes(frames, cells))
+        return self._rate.atoms_for_gop(new_frames, cells, self._framing_bytes(span, cells) + anchor_bytes)
 
     @property
     def extradata(self) -> bytes:
@@ -255,7 +300,7 @@ class Encoder:
         if (frame.width, frame.height) != (self.width, self.height):
             raise InputError(f"frame is {frame.width}x{frame.height}, the encoder was opened for {self.width}x{self.height}")
         self._buffer.frames.append(frame)
-        if len(self._buffer.frames) == self.options.gop:
+        if len(self._buffer.frames) == self.plan.new_frames(self._chain.gop_index, self.options.gop):
             return [self._encode_buffer()]
         return []
 
@@ -264,27 +309,45 @@ class Encoder:
         recon, self._recon = self._recon, []
         return recon
 
+    def _code_anchors(self, roles: tuple[str, ...], span: list[Yuv420Frame]) -> tuple[tuple[Anchor, ...], dict[str, Yuv420Frame]]:
+        """Intra-code the span's first and/or last frame; return the packet anchors and the decoded frames."""
+        anchors, decoded = [], {}
+        for role in roles:
+            data, decoded[role] = code_anchor(
+                span[0] if role == "first" else span[-1], self.options.anchor_codec, self.anchor_quality
+            )
+            anchors.append(Anchor(role=role, codec=self.options.anchor_codec, quality=self.anchor_quality, data=data))
+        return tuple(anchors), decoded
+
     def _encode_buffer(self) -> Packet:
         frames, first = self._buffer.frames, self._buffer.first_frame
-        coded_frames = coded_frame_count(len(frames), self.backbone.temporal_factor)
+        gop_index = self._chain.gop_index
+        overlap = self.plan.overlap(gop_index)
+        span = ([self._chain.shared_source] if overlap else []) + frames
+        anchors, decoded = self._code_anchors(self.plan.anchor_roles(gop_index, len(span)), span)
+        first_condition, last_condition = self.plan.condition_frames(decoded, self._chain.carried)
+        coded_frames = coded_frame_count(len(span), self.backbone.temporal_factor)
         padded_width, padded_height = padded_size(self.width, self.height, self.backbone.pixel_multiple)
-        video = _frames_to_video(frames, coded_frames, padded_width, padded_height)
-        coded, recon = t2v.encode_gop(
+        video = _frames_to_video(span, coded_frames, padded_width, padded_height)
+        coded, latent, _ = encode_gop(
             self.backbone,
             video,
-            self._gop_index,
+            gop_index,
             self.params,
             self.options.prompt,
-            self._atom_counts(len(frames)),
-            self.options.quiet,
+            self._atom_counts(len(frames), len(span), sum(len(anchor.data) for anchor in anchors)),
+            first=_condition_tensor(first_condition, padded_width, padded_height),
+            last=_condition_tensor(last_condition, padded_width, padded_height),
+            quiet=self.options.quiet,
         )
+        outputs = _video_to_frames(self.backbone.decode_latent(latent), len(span), self.width, self.height)[overlap:]
         if self.options.keep_recon:
-            self._recon.extend(_video_to_frames(recon, len(frames), self.width, self.height))
+            self._recon.extend(outputs)
         packet = GopPacket(
-            gop_index=self._gop_index,
+            gop_index=gop_index,
             first_frame=first,
             frame_count=len(frames),
-            anchors=(),
+            anchors=anchors,
             coded_steps=coded.coded_steps,
             latent_frames=coded.latent_frames,
             atom_counts=coded.atom_counts,
@@ -296,11 +359,13 @@ class Encoder:
             pts=first,
             duration=len(frames),
             time_base=self.time_base,
-            gop_index=self._gop_index,
+            gop_index=gop_index,
         )
         if self._rate is not None:
             self._rate.record(len(result.data))
-        self._gop_index += 1
+        self._chain = _Chain(
+            gop_index=gop_index + 1, carried=self.plan.carry(outputs, last_condition), shared_source=span[-1]
+        )
         self._buffer = _GopBuffer(first_frame=first + len(frames))
         return result
 
@@ -334,6 +399,8 @@ class Decoder:
         if header.mode not in MODES:
             raise StreamError(f"the stream uses mode {header.mode!r}, which this release cannot decode")
         self.header = header
+        self.plan = PLANS[header.mode]
+        self._chain = _Chain()
         self.backbone = backbone or load_backbone(model, device, dtype)
         check_model_matches(header, self.backbone)
         self.params = _coding_params(header)
@@ -361,7 +428,14 @@ class Decoder:
             return []
         gop = self._parse(packet)
         header = self.header
-        coded_frames = coded_frame_count(gop.frame_count, self.backbone.temporal_factor)
+        if self.plan.chained and gop.gop_index != self._chain.gop_index:
+            raise StreamError(
+                f"mode {header.mode} chains GOPs: GOP {self._chain.gop_index} is due, got GOP {gop.gop_index}; "
+                "decode the packets in stream order from the first"
+            )
+        overlap = self.plan.overlap(gop.gop_index)
+        span = gop.frame_count + overlap
+        coded_frames = coded_frame_count(span, self.backbone.temporal_factor)
         width, height = padded_size(header.width, header.height, self.backbone.pixel_multiple)
         try:
             choices = unpack_choices(gop.choices, gop.atom_counts, self.params.codebook_size)
@@ -374,10 +448,42 @@ class Decoder:
             choices=tuple(choices),
         )
         self._check_geometry(gop, coded_frames)
-        video = t2v.decode_gop(
-            self.backbone, coded, gop.gop_index, self.params, header.prompt, coded_frames, height, width, self.quiet
+        decoded = self._decode_anchors(gop, span)
+        first_condition, last_condition = self.plan.condition_frames(decoded, self._chain.carried)
+        latent = decode_gop(
+            self.backbone,
+            coded,
+            gop.gop_index,
+            self.params,
+            header.prompt,
+            coded_frames,
+            height,
+            width,
+            first=_condition_tensor(first_condition, width, height),
+            last=_condition_tensor(last_condition, width, height),
+            quiet=self.quiet,
         )
-        return _video_to_frames(video, gop.frame_count, header.width, header.height)
+        outputs = _video_to_frames(self.backbone.decode_latent(latent), span, header.width, header.height)[overlap:]
+        self._chain = _Chain(gop_index=gop.gop_index + 1, carried=self.plan.carry(outputs, last_condition))
+        return outputs
+
+    def _decode_anchors(self, gop: GopPacket, span: int) -> dict[str, Yuv420Frame]:
+        """The GOP's anchors decoded by role, after checking they are the ones its mode codes."""
+        expected = self.plan.anchor_roles(gop.gop_index, span)
+        roles = tuple(anchor.role for anchor in gop.anchors)
+        if roles != expected:
+            raise StreamError(
+                f"GOP {gop.gop_index} carries anchors {list(roles)}; mode {self.header.mode} codes {list(expected)} there"
+            )
+        decoded = {}
+        for anchor in gop.anchors:
+            if anchor.codec not in ANCHOR_CODECS:
+                raise StreamError(f"GOP {gop.gop_index}: anchor codec {anchor.codec!r} is not supported by this release")
+            try:
+                decoded[anchor.role] = decode_anchor(anchor.data, anchor.codec, self.header.width, self.header.height)
+            except StreamError as error:
+                raise StreamError(f"GOP {gop.gop_index}, {anchor.role} anchor: {error}") from error
+        return decoded
 
     def _parse(self, packet: Packet | GopPacket | bytes) -> GopPacket:
         if isinstance(packet, GopPacket):
@@ -395,8 +501,11 @@ class Decoder:
                 f"GOP {gop.gop_index} is inconsistent: {gop.latent_frames} latent frames x {gop.coded_steps} coded "
                 f"steps, expected {expected_latent} x {self.params.sampler.coded_steps}"
             )
-        if not 1 <= gop.frame_count <= self.header.gop_length:
-            raise StreamError(f"GOP {gop.gop_index} claims {gop.frame_count} frames; GOP length is {self.header.gop_length}")
+        most = self.plan.new_frames(gop.gop_index, self.header.gop_length)
+        if not 1 <= gop.frame_count <= most:
+            raise StreamError(
+                f"GOP {gop.gop_index} claims {gop.frame_count} new frames; in mode {self.header.mode} it can hold 1 to {most}"
+            )
 
 
 def bits_per_pixel(total_bytes: int, frames: int, width: int, height: int) -> float:

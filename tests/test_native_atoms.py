@@ -6,7 +6,8 @@ import sys
 import pytest
 import torch
 
-from gvcodec.codebook import AtomKey, gaussian_table, generate_atoms, search_atoms, torch_atom_scores
+from gvcodec.codebook import AtomKey, gaussian_table, search_atoms, torch_atom_scores
+from gvcodec.codebook import torch_generate_atoms as generate_atoms
 from gvcodec.errors import GvcError, InputError
 from gvcodec.native import atoms as native
 

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from tqdm import tqdm
 
 from gvcodec.cli.common import add_model_arguments, argument_type, atomic_output, run_command
+from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC
 from gvcodec.codec import MODES, Encoder, Packet, bits_per_pixel
 from gvcodec.io.open import VideoSink, open_input, open_output, parse_fps, parse_size
 
@@ -33,11 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--codebook", type=int, default=16384, help="codebook size K (default 16384)")
     parser.add_argument("--steps", type=int, default=20, help="sampler steps N (default 20)")
     parser.add_argument("--tail-steps", type=int, default=3, help="final uncoded ODE steps (default 3)")
-    parser.add_argument("--shift", type=float, help="timestep shift (default: 3 for t2v)")
+    parser.add_argument("--shift", type=float, help="timestep shift (default: 3 for t2v, 5 for i2v and flf2v)")
     parser.add_argument("--g-scale", type=float, default=3.0, help="SDE noise scale g(t) = g_scale t^2 (default 3)")
     parser.add_argument("--gop", type=int, default=33, help="frames per GOP, 4k+1 (default 33)")
     parser.add_argument("--seed", type=int, default=0, help="stream seed of the codebook (default 0)")
     parser.add_argument("--prompt", default="", help="text prompt (models with a text encoder only)")
+    parser.add_argument(
+        "--anchor-codec",
+        default=DEFAULT_ANCHOR_CODEC,
+        choices=sorted(ANCHOR_CODECS),
+        help=f"intra codec of the anchor frames of i2v and flf2v (default {DEFAULT_ANCHOR_CODEC})",
+    )
+    parser.add_argument(
+        "--anchor-q",
+        type=int,
+        help="anchor CRF, lower is better ("
+        + ", ".join(f"{name}: 0-{codec.max_quality}, default {codec.default_quality}" for name, codec in sorted(ANCHOR_CODECS.items()))
+        + ")",
+    )
     parser.add_argument("--recon", help="also write the encoder's reconstruction to this .y4m file")
     add_model_arguments(parser)
     return parser
@@ -68,6 +82,8 @@ def encode(args: argparse.Namespace) -> None:
             gop=args.gop,
             seed=args.seed,
             prompt=args.prompt,
+            anchor_codec=args.anchor_codec,
+            anchor_quality=args.anchor_q,
             quiet=args.quiet,
             keep_recon=args.recon is not None,
         )

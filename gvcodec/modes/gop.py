@@ -1,14 +1,16 @@
-"""What every mode shares about a GOP: its padded geometry and its coded trajectory.
+"""What every mode shares about a GOP: its plan, padded geometry and coded trajectory.
 
 A GOP of ``n`` source frames is coded as the smallest ``F = 4k + 1 >= n`` frames (the last frame is
 repeated), at a size padded up to the backbone's pixel multiple (edges replicated). The trajectory is
 :func:`gvcodec.sampler.sample_trajectory`, driven by a codebook search on the encoder and by a replay of
-the recorded choices on the decoder.
+the recorded choices on the decoder. Modes differ only in their :class:`GopPlan` and in the anchor
+frames they pass as the condition; the loop is the same.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -18,6 +20,8 @@ from gvcodec.backbones import Backbone, Condition
 from gvcodec.codebook import AtomChoice, initial_noise
 from gvcodec.noise import AtomLayout, CodebookReplay, CodebookSearch
 from gvcodec.sampler import SamplerSettings, sample_trajectory
+
+Frame = TypeVar("Frame")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,68 @@ class CodedGop:
     latent_frames: int
     atom_counts: tuple[int, ...]
     choices: tuple[AtomChoice, ...]
+
+
+@dataclass(frozen=True)
+class GopPlan:
+    """How a mode cuts a clip into GOPs and which anchor frames each GOP codes.
+
+    ``chained``: GOP ``g > 0`` starts on the last frame of GOP ``g - 1`` (one shared frame, output once,
+    by GOP ``g - 1``), so with GOP length ``L`` GOP ``g`` spans source frames ``[(L - 1) g, (L - 1) g + L - 1]``.
+    ``first_anchor``: GOP 0 carries an intra-coded first frame. ``last_anchor``: every GOP carries an
+    intra-coded last frame, which is also the next GOP's first condition frame.
+    """
+
+    mode: str
+    chained: bool
+    first_anchor: bool
+    last_anchor: bool
+    default_shift: float
+
+    def overlap(self, gop_index: int) -> int:
+        """Frames GOP ``gop_index`` shares with the previous GOP (0 or 1)."""
+        return int(self.chained and gop_index > 0)
+
+    def new_frames(self, gop_index: int, gop_length: int) -> int:
+        """Source frames a full GOP ``gop_index`` adds to the output: ``L`` minus its overlap."""
+        return gop_length - self.overlap(gop_index)
+
+    def gop_frame_ranges(self, total_frames: int, gop_length: int) -> list[tuple[int, int]]:
+        """``[(first, count), ...]`` of the new (output) frames of each GOP covering ``total_frames`` frames."""
+        ranges, first = [], 0
+        while first < total_frames:
+            count = min(self.new_frames(len(ranges), gop_length), total_frames - first)
+            ranges.append((first, count))
+            first += count
+        return ranges
+
+    def anchor_roles(self, gop_index: int, span: int) -> tuple[str, ...]:
+        """Roles of the anchors GOP ``gop_index`` codes when it spans ``span`` frames.
+
+        A one-frame span codes its frame once, as ``first``; it also serves as the last anchor.
+        """
+        roles = []
+        if self.first_anchor and gop_index == 0:
+            roles.append("first")
+        if self.last_anchor and not (span == 1 and roles):
+            roles.append("last")
+        return tuple(roles)
+
+    def condition_frames(
+        self, decoded: dict[str, Frame], carried: Frame | None
+    ) -> tuple[Frame | None, Frame | None]:
+        """``(first, last)`` condition frames of a GOP from its decoded anchors by role and the frame carried
+        over from the previous GOP (``None`` for GOP 0 and unchained modes)."""
+        first = decoded.get("first", carried)
+        last = decoded.get("last", first) if self.last_anchor else None
+        return first, last
+
+    def carry(self, outputs: list[Frame], last: Frame | None) -> Frame | None:
+        """The frame the next GOP starts on: the last condition frame when GOPs carry a last anchor, else
+        the GOP's last output frame (the chain of I2V); ``None`` when GOPs are independent."""
+        if not self.chained:
+            return None
+        return last if self.last_anchor else outputs[-1]
 
 
 def coded_frame_count(frames: int, temporal_factor: int) -> int:
@@ -123,3 +189,44 @@ def decode_trajectory(
         return sample_trajectory(
             lambda x, t: backbone.velocity(x, t, condition), initial, params.sampler, replay, bar
         )
+
+
+def encode_gop(
+    backbone: Backbone,
+    video: torch.Tensor,
+    gop_index: int,
+    params: CodingParams,
+    prompt: str,
+    atom_counts: tuple[int, ...],
+    first: torch.Tensor | None = None,
+    last: torch.Tensor | None = None,
+    quiet: bool = False,
+) -> tuple[CodedGop, torch.Tensor, torch.Tensor]:
+    """Code one padded GOP ``(3, F, H, W)`` conditioned on optional ``(3, H, W)`` anchor frames.
+
+    Returns the coded choices, the trajectory's final latent and the target latent (the VAE latent of
+    ``video``), both ``(C, F', h, w)``.
+    """
+    _, frames, height, width = video.shape
+    condition = backbone.condition(prompt, frames, height, width, first=first, last=last)
+    target = backbone.encode_video(video.to(backbone.device))
+    coded, latent = encode_trajectory(backbone, condition, target, gop_index, params, atom_counts, quiet)
+    return coded, latent, target
+
+
+def decode_gop(
+    backbone: Backbone,
+    coded: CodedGop,
+    gop_index: int,
+    params: CodingParams,
+    prompt: str,
+    frames: int,
+    height: int,
+    width: int,
+    first: torch.Tensor | None = None,
+    last: torch.Tensor | None = None,
+    quiet: bool = False,
+) -> torch.Tensor:
+    """Replay one GOP of ``frames`` padded frames from its coded choices; return its final latent."""
+    condition = backbone.condition(prompt, frames, height, width, first=first, last=last)
+    return decode_trajectory(backbone, condition, coded, gop_index, params, condition.latent_shape, quiet)

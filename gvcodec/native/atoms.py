@@ -117,7 +117,8 @@ def generate(
 ) -> torch.Tensor:
     """Atoms ``z_k`` for ``k`` in ``indices`` from the C kernel: float32 ``(len(indices), dim)``.
 
-    Only the tests use it, to prove the C atoms equal ``gvcodec.codebook.generate_atoms`` bit for bit.
+    ``gvcodec.codebook.generate_atoms`` uses it on the CPU; the tests prove it equals the torch reference
+    ``gvcodec.codebook.torch_generate_atoms`` bit for bit.
     """
     flat = indices.detach().to(device="cpu", dtype=torch.int64).reshape(-1)
     if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) > MASK32):

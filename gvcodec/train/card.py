@@ -32,7 +32,8 @@ def _parameters(folder: Path, name: str) -> int:
 def _round_lines(number: int, record: dict[str, Any]) -> list[str]:
     lines = [f"- Round {number} ({record['date']}, {record['hardware']}, wall {record.get('wall_seconds', 0):.0f} s):"]
     data = record["data"]
-    lines.append(f"  data `{data['folder']}`: {len(data['clips'])} videos, {data['frames']} frames")
+    cut = f" (at most {data['max_frames']} per video)" if data.get("max_frames") else ""
+    lines.append(f"  data `{data['folder']}`: {len(data['clips'])} videos, {data['frames']} frames{cut}")
     if "vae" in record:
         vae = record["vae"]
         s = vae["schedule"]
@@ -95,14 +96,14 @@ def render_card(folder: Path, evaluation: Evaluation, eval_name: str, samples: s
     lines += [
         "",
         f"## Evaluation on `{eval_name}` (never trained on)",
-        f"VAE reconstruction PSNR (RGB, [-1, 1] range = 8-bit peak, posterior mean, first "
-        f"{evaluation.clips[0].frames} frames): **mean {evaluation.mean_psnr:.2f} dB** "
+        "VAE reconstruction PSNR (RGB, [-1, 1] range = 8-bit peak, posterior mean, the first 4k + 1 <= 33 "
+        f"frames of each clip): **mean {evaluation.mean_psnr:.2f} dB** "
         f"(target {PSNR_TARGET_DB:.0f} dB: {'met' if evaluation.mean_psnr >= PSNR_TARGET_DB else 'not met'}).",
         "",
-        "| clip | size | PSNR dB |",
-        "| --- | --- | --- |",
+        "| clip | size | frames | PSNR dB |",
+        "| --- | --- | --- | --- |",
     ]
-    lines += [f"| {c.name} | {c.size[0]}x{c.size[1]} | {c.psnr:.2f} |" for c in evaluation.clips]
+    lines += [f"| {c.name} | {c.size[0]}x{c.size[1]} | {c.frames} | {c.psnr:.2f} |" for c in evaluation.clips]
     header = " | ".join(f"t in [{lo:.1f}, {hi:.1f})" for lo, hi in T_BUCKETS)
     lines += [
         "",

@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--eval-data", type=Path, help="evaluation clips; evaluate and write MODEL_CARD.md when given")
     parser.add_argument("--eval-only", action="store_true", help="skip training: evaluate --out and write its card")
     parser.add_argument("--smoke", action="store_true", help="a few seconds of training of tiny models on 2 clips")
+    parser.add_argument("--image-fraction", type=float, default=0.35,
+                        help="share of the VAE budget spent on single frames before video windows (0 when resuming)")
     parser.add_argument("--max-frames", type=int, help="read at most this many frames of each training video")
     parser.add_argument("--vae-batch", type=int, help="video-phase VAE batch (default: 8 on cuda, 2 on cpu)")
     parser.add_argument("--flow-batch", type=int, help="flow batch (default: 32 on cuda, 4 on cpu)")
@@ -62,7 +64,8 @@ def plan_from_args(args: argparse.Namespace, device: torch.device) -> RoundPlan:
     video_batch = args.vae_batch or (8 if cuda else 2)
     return RoundPlan(
         data=args.data, out=args.out, run_dir=args.run_dir, device=device, max_frames=args.max_frames,
-        vae=VaeSchedule(seconds=args.vae_seconds, image_batch=4 * video_batch, video_batch=video_batch,
+        vae=VaeSchedule(seconds=args.vae_seconds, image_fraction=args.image_fraction,
+                        image_batch=4 * video_batch, video_batch=video_batch,
                         image_crop=256 if cuda else 128, video_crop=256 if cuda else 128),
         flow=FlowSchedule(seconds=args.flow_seconds, batch=args.flow_batch or (32 if cuda else 4)),
         cache_batch=16 if cuda else 2, cache_items=1024 if cuda else 64,

@@ -48,6 +48,12 @@ class Evaluation:
     def mean_psnr(self) -> float:
         return sum(c.psnr for c in self.clips) / len(self.clips)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Evaluation:
+        """Inverse of :func:`dataclasses.asdict` (as stored in ``evaluation.json``)."""
+        clips = [ClipResult(**{**c, "size": tuple(c["size"])}) for c in data["clips"]]
+        return cls(**{**data, "clips": clips})
+
     def mean_flow_loss(self, mode: str) -> list[float]:
         """Per-bucket loss of ``mode`` averaged over clips."""
         rows = [c.flow_loss[mode] for c in self.clips]
@@ -68,6 +74,12 @@ def centre_crop(video: torch.Tensor, multiple: int) -> torch.Tensor:
     height, width = video.shape[2] // multiple * multiple, video.shape[3] // multiple * multiple
     top, left = (video.shape[2] - height) // 2, (video.shape[3] - width) // 2
     return video[:, :, top : top + height, left : left + width]
+
+
+def read_gop(path: Path, frames: int) -> torch.Tensor:
+    """The first ``4k + 1 <= frames`` frames of a video as ``(3, F, H, W)`` float32 in [-1, 1]."""
+    video = read_clip(path, max_frames=frames).video.float()
+    return video[:, : (video.shape[1] - 1) // 4 * 4 + 1]
 
 
 def _latent(vae: AutoencoderKLWan, video: torch.Tensor) -> torch.Tensor:
@@ -172,14 +184,12 @@ def evaluate_folder(
     results = []
     paths = sorted(p for p in eval_data.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)[:clip_limit]
     for path in paths:
-        video = read_clip(path, max_frames=frames).video.float()
-        usable = (video.shape[1] - 1) // 4 * 4 + 1
-        video = centre_crop(video[:, :usable], 8)
+        video = centre_crop(read_gop(path, frames), 8)
         results.append(
             ClipResult(
                 name=path.stem,
                 size=(video.shape[3], video.shape[2]),
-                frames=usable,
+                frames=video.shape[1],
                 psnr=reconstruction_psnr(vae, video),
                 flow_loss=flow_losses(vae, transformer, video),
             )

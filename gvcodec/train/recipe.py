@@ -55,7 +55,7 @@ def run_round(plan: RoundPlan, state: TrainingState, after_export: Callable[[], 
     record: dict = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "hardware": _device_name(plan.device),
-        "data": {"folder": plan.data.name, "clips": [c.name for c in clips], "frames": frames},
+        "data": {"folder": plan.data.name, "clips": [c.name for c in clips], "frames": frames, "max_frames": plan.max_frames},
     }
     state.history.append(record)
     state.vae.to(plan.device)

@@ -7,17 +7,17 @@ from pathlib import Path
 
 from gvcodec.errors import InputError
 from gvcodec.train.card import render_card
-from gvcodec.train.data import read_clip
-from gvcodec.train.evaluate import centre_crop, evaluate_folder, load_models
+from gvcodec.train.evaluate import Evaluation, centre_crop, evaluate_folder, load_models, read_gop
 from gvcodec.train.preview import sample_rows, write_grid
 
 CARD_FILE = "MODEL_CARD.md"
 SAMPLES_FILE = "samples.png"
+EVALUATION_FILE = "evaluation.json"
 PREVIEW_CLIP = "bear_448x256"
 
 
 def evaluate_and_describe(folder: Path, eval_data: Path, smoke: bool = False) -> None:
-    """Evaluate ``folder`` on ``eval_data``, write ``samples.png`` and ``MODEL_CARD.md`` into it.
+    """Evaluate ``folder`` on ``eval_data``; write ``evaluation.json``, ``samples.png`` and ``MODEL_CARD.md`` into it.
 
     With ``smoke``, one clip, 5 frames and one timing run: a check that the pipeline works, not a measure.
     """
@@ -25,11 +25,17 @@ def evaluate_and_describe(folder: Path, eval_data: Path, smoke: bool = False) ->
         raise InputError(f"evaluation folder {eval_data} does not exist")
     frames = 5 if smoke else 33
     evaluation = evaluate_folder(folder, eval_data, frames=frames, clip_limit=1 if smoke else None, repeats=1 if smoke else 2)
-    print(json.dumps([asdict(c) for c in evaluation.clips]), flush=True)
+    (folder / EVALUATION_FILE).write_text(json.dumps(asdict(evaluation), indent=1) + "\n", encoding="utf-8")
+    describe(folder, eval_data, evaluation, smoke)
+
+
+def describe(folder: Path, eval_data: Path, evaluation: Evaluation, smoke: bool = False) -> None:
+    """Write ``samples.png`` (from the preview clip of ``eval_data``) and ``MODEL_CARD.md`` for ``evaluation``."""
+    frames = 5 if smoke else 33
     preview = eval_data / f"{PREVIEW_CLIP}.y4m"
     if not preview.is_file():
         preview = next(p for p in sorted(eval_data.iterdir()) if p.suffix == ".y4m")
     vae, transformer = load_models(folder)
-    clip = centre_crop(read_clip(preview, max_frames=frames).video.float(), 8 * transformer.config.patch_size[1])
+    clip = centre_crop(read_gop(preview, frames), 8 * transformer.config.patch_size[1])
     write_grid(sample_rows(vae, transformer, clip, t2v_seeds=(0,) if smoke else (0, 1)), folder / SAMPLES_FILE)
     (folder / CARD_FILE).write_text(render_card(folder, evaluation, eval_data.name, SAMPLES_FILE), encoding="utf-8")

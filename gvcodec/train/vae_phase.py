@@ -23,7 +23,7 @@ class VaeSchedule:
     image_batch: int = 32
     image_crop: int = 256
     video_batch: int = 8
-    video_frames: int = 9
+    video_frames: int = 17
     video_crop: int = 256
     lr: float = 1e-3
     warmup: float = 0.05
