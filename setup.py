@@ -28,6 +28,7 @@ setup(
         "pytorch-msssim>=1.0",
         "imageio-ffmpeg>=0.8.1",
         "matplotlib>=3.7",
+        "Pillow>=9",
     ],
     extras_require={
         "play": ["pygame>=2.5"],

@@ -117,7 +117,8 @@ def render_card(folder: Path, evaluation: Evaluation, eval_name: str, samples: s
         lines.append(f"| {mode} | " + " | ".join(f"{v:.4f}" for v in evaluation.mean_flow_loss(mode)) + " |")
     lines += [
         "",
-        f"CPU decode of one 33-frame 448x256 GOP ({evaluation.decode_threads} threads, 20 transformer calls + VAE "
+        f"CPU decode of one {evaluation.gop[0]}-frame {evaluation.gop[2]}x{evaluation.gop[1]} GOP "
+        f"({evaluation.decode_threads} threads, 20 transformer calls + VAE "
         f"decode, fastest of repeated runs): **{evaluation.decode_seconds:.1f} s** "
         f"({evaluation.transformer_call_seconds:.2f} s per transformer call, VAE decode "
         f"{evaluation.vae_decode_seconds:.1f} s; target {DECODE_TARGET_S:.0f} s).",

@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
             torch.backends.cudnn.benchmark = True
+        if args.eval_only and args.eval_data is None:
+            raise InputError("--eval-only needs --eval-data DIR (the evaluation clips)")
         if not args.eval_only:
             torch.manual_seed(0)
             state = load_state(args.resume) if args.resume else fresh_state(SMOKE if args.smoke else NANO)

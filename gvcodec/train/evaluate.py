@@ -7,6 +7,7 @@ recipe can evaluate any folder it writes.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import torch
 from diffusers import AutoencoderKLWan, WanTransformer3DModel
 
 from gvcodec.backbones.conditioning import anchor_video, condition_channels, frame_mask
+from gvcodec.errors import InputError
 from gvcodec.train.data import VIDEO_SUFFIXES, read_clip
 from gvcodec.train.flow_phase import MODES, flow_matching_loss
 from gvcodec.train.latents import normalise
@@ -43,6 +45,7 @@ class Evaluation:
     decode_threads: int
     transformer_call_seconds: float
     vae_decode_seconds: float
+    gop: tuple[int, int, int] = (33, 256, 448)
 
     @property
     def mean_psnr(self) -> float:
@@ -52,7 +55,7 @@ class Evaluation:
     def from_dict(cls, data: dict) -> Evaluation:
         """Inverse of :func:`dataclasses.asdict` (as stored in ``evaluation.json``)."""
         clips = [ClipResult(**{**c, "size": tuple(c["size"])}) for c in data["clips"]]
-        return cls(**{**data, "clips": clips})
+        return cls(**{**data, "clips": clips, "gop": tuple(data.get("gop", (33, 256, 448)))})
 
     def mean_flow_loss(self, mode: str) -> list[float]:
         """Per-bucket loss of ``mode`` averaged over clips."""
@@ -137,10 +140,10 @@ def flow_losses(
 def gop_decode_seconds(
     vae: AutoencoderKLWan,
     transformer: WanTransformer3DModel,
-    steps: int = 20,
     frames: int = 33,
     height: int = 256,
     width: int = 448,
+    steps: int = 20,
     threads: int = 2,
     repeats: int = 2,
 ) -> tuple[float, float, float]:
@@ -177,12 +180,23 @@ def gop_decode_seconds(
 
 
 def evaluate_folder(
-    folder: Path, eval_data: Path, frames: int = 33, clip_limit: int | None = None, repeats: int = 2
+    folder: Path,
+    eval_data: Path,
+    frames: int = 33,
+    names: Sequence[str] | None = None,
+    repeats: int = 2,
+    gop: tuple[int, int, int] = (33, 256, 448),
 ) -> Evaluation:
-    """All metrics of the model in ``folder`` over the videos in ``eval_data`` (first ``frames`` frames each)."""
+    """All metrics of the model in ``folder`` over the videos in ``eval_data`` (those whose stem is in
+    ``names``, all when None; first ``frames`` frames each), and the decode time of a ``(F, H, W)`` GOP."""
     vae, transformer = load_models(folder)
     results = []
-    paths = sorted(p for p in eval_data.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)[:clip_limit]
+    paths = sorted(
+        p for p in eval_data.iterdir()
+        if p.suffix.lower() in VIDEO_SUFFIXES and (names is None or p.stem in names)
+    )
+    if not paths:
+        raise InputError(f"no evaluation videos found in {eval_data}")
     for path in paths:
         video = centre_crop(read_gop(path, frames), 8)
         results.append(
@@ -195,5 +209,5 @@ def evaluate_folder(
             )
         )
         print(f"eval {path.stem}: psnr {results[-1].psnr:.2f} dB", flush=True)
-    total, per_call, decode = gop_decode_seconds(vae, transformer, repeats=repeats)
-    return Evaluation(results, total, 2, per_call, decode)
+    total, per_call, decode = gop_decode_seconds(vae, transformer, *gop, repeats=repeats)
+    return Evaluation(results, total, 2, per_call, decode, gop)

@@ -47,7 +47,10 @@ def _has_statistics(state: TrainingState) -> bool:
 
 
 def run_round(plan: RoundPlan, state: TrainingState, after_export: Callable[[], None]) -> TrainingState:
-    """Train ``state`` in place as ``plan`` says; export to ``plan.out`` after each phase (then ``after_export``)."""
+    """Train ``state`` in place as ``plan`` says; export to ``plan.out`` after each phase (then ``after_export``).
+
+    With both budgets at zero, nothing is trained and the state is exported as it is.
+    """
     wall_start = time.monotonic()
     clips = read_clips(plan.data, plan.clip_limit, plan.max_frames, plan.device)
     frames = sum(c.frames for c in clips)
@@ -86,8 +89,8 @@ def run_round(plan: RoundPlan, state: TrainingState, after_export: Callable[[], 
         if plan.vae.seconds > 0 or not _has_statistics(state):
             mean, std = channel_statistics(cache.clean)
             state.vae.register_to_config(latents_mean=mean, latents_std=std)
+            record["latents"] = {"cache_items": len(cache), "frames": plan.cache_frames, "crop": list(plan.cache_crop)}
         mean, std = list(state.vae.config.latents_mean), list(state.vae.config.latents_std)
-        record["latents"] = {"cache_items": len(cache), "frames": plan.cache_frames, "crop": list(plan.cache_crop)}
         tqdm.write(f"latent mean {[round(m, 3) for m in mean]}\nlatent std {[round(s, 3) for s in std]}")
         export()
     if plan.flow.seconds > 0:
@@ -101,5 +104,8 @@ def run_round(plan: RoundPlan, state: TrainingState, after_export: Callable[[], 
         )
         state.flow_optimizer_state = optimizer.state_dict()
         record["flow"] = {"schedule": asdict(plan.flow), **asdict(report)}
+        export()
+    if plan.vae.seconds <= 0 and plan.flow.seconds <= 0:
+        # Nothing to train: the round converts the resumed state (e.g. a run checkpoint) to a model folder.
         export()
     return state
