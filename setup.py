@@ -29,6 +29,7 @@ setup(
         "imageio-ffmpeg>=0.8.1",
         "matplotlib>=3.7",
         "Pillow>=9",
+        "constriction>=0.5",
     ],
     extras_require={
         "play": ["pygame>=2.5"],

@@ -50,12 +50,13 @@ from gvcodec.modes.gop import (
     encode_gop,
     pad_video,
     padded_size,
-    uniform_atom_counts,
+    tail_atom_counts,
 )
+from gvcodec.residual import apply_residual, decode_residual, encode_residual, quantise
 from gvcodec.rate import BitrateController
 from gvcodec.sampler import SamplerSettings
 
-PLANS: dict[str, GopPlan] = {plan.mode: plan for plan in (t2v.PLAN, i2v.PLAN)}
+PLANS: dict[str, GopPlan] = {plan.mode: plan for plan in (t2v.PLAN, i2v.PLAN, flf2v.PLAN)}
 MODES = tuple(PLANS)
 
 
@@ -92,13 +93,19 @@ class EncoderOptions:
     keep_recon: bool = False
     anchor_codec: str = DEFAULT_ANCHOR_CODEC
     anchor_quality: int | None = None
+    tail_frames: int | None = None
+    tail_atoms: int | None = None
+    residual_step: float = 0.2
 
 
 def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
     if options.mode not in MODES:
         raise InputError(f"mode {options.mode!r} is not available; choose one of {', '.join(MODES)}")
     if options.mode not in backbone.modes:
-        raise InputError(f"model {backbone.name!r} cannot condition on mode {options.mode!r}")
+        raise InputError(
+            f"model {backbone.name!r} cannot condition on mode {options.mode!r}: it supports "
+            f"{', '.join(sorted(backbone.modes))}; use one of those or an I2V/FLF2V-layout (36-channel) model"
+        )
     if options.gop < 1 or (options.gop - 1) % backbone.temporal_factor:
         raise InputError(f"--gop must be {backbone.temporal_factor}k + 1 frames (e.g. 17, 33), got {options.gop}")
     if not 0 <= options.tail_steps < options.steps:
@@ -114,6 +121,12 @@ def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
             f"--mode {options.mode} chains GOPs that share a frame: --gop must be at least "
             f"{1 + backbone.temporal_factor}, got {options.gop}"
         )
+    if options.tail_frames is not None and not 0 <= options.tail_frames <= 255:
+        raise InputError(f"--tail-frames must be in [0, 255] latent frames, got {options.tail_frames}")
+    if options.tail_atoms is not None and not 1 <= options.tail_atoms <= min(options.codebook, 65535):
+        raise InputError(f"--tail-atoms must be in [1, min(--codebook, 65535)], got {options.tail_atoms}")
+    if not options.residual_step > 0:
+        raise InputError(f"--residual-step must be positive, got {options.residual_step}")
     anchor_codec(options.anchor_codec)
     if options.anchor_quality is not None:
         check_quality(options.anchor_codec, options.anchor_quality)
@@ -203,6 +216,14 @@ class Encoder:
             if self.options.anchor_quality is not None
             else ANCHOR_CODECS[self.options.anchor_codec].default_quality
         )
+        self.tail_frames = (
+            self.options.tail_frames if self.options.tail_frames is not None else self.plan.default_tail_frames
+        )
+        self.tail_atoms = (
+            self.options.tail_atoms
+            if self.options.tail_atoms is not None
+            else min(2 * self.options.atoms, self.options.codebook, 65535)
+        )
         self.header = StreamHeader(
             width=width,
             height=height,
@@ -276,7 +297,8 @@ class Encoder:
         target bitrate its already coded anchors are paid for first."""
         cells = self._cells(span)
         if self._rate is None:
-            return uniform_atom_counts(self.params, cells // self.params.sampler.coded_steps)
+            latent_frames = cells // self.params.sampler.coded_steps
+            return tail_atom_counts(self.params, latent_frames, min(self.tail_frames, latent_frames), self.tail_atoms)
         return self._rate.atoms_for_gop(new_frames, cells, self._framing_bytes(span, cells) + anchor_bytes)
 
     @property
@@ -329,7 +351,7 @@ class Encoder:
         coded_frames = coded_frame_count(len(span), self.backbone.temporal_factor)
         padded_width, padded_height = padded_size(self.width, self.height, self.backbone.pixel_multiple)
         video = _frames_to_video(span, coded_frames, padded_width, padded_height)
-        coded, latent, _ = encode_gop(
+        coded, latent, target = encode_gop(
             self.backbone,
             video,
             gop_index,
@@ -340,6 +362,12 @@ class Encoder:
             last=_condition_tensor(last_condition, padded_width, padded_height),
             quiet=self.options.quiet,
         )
+        residual = b""
+        tail = min(self.tail_frames, coded.latent_frames)
+        if tail:
+            symbols = quantise(target[:, -tail:] - latent[:, -tail:], self.options.residual_step)
+            residual = encode_residual(symbols, self.options.residual_step)
+            latent = apply_residual(latent, symbols, self.options.residual_step)
         outputs = _video_to_frames(self.backbone.decode_latent(latent), len(span), self.width, self.height)[overlap:]
         if self.options.keep_recon:
             self._recon.extend(outputs)
@@ -352,7 +380,7 @@ class Encoder:
             latent_frames=coded.latent_frames,
             atom_counts=coded.atom_counts,
             choices=pack_choices(coded.choices, self.params.codebook_size),
-            residual=b"",
+            residual=residual,
         )
         result = Packet(
             data=encode_packet(packet),
@@ -463,6 +491,13 @@ class Decoder:
             last=_condition_tensor(last_condition, width, height),
             quiet=self.quiet,
         )
+        if gop.residual:
+            channels, _, latent_height, latent_width = latent.shape
+            try:
+                symbols, step = decode_residual(gop.residual, channels, latent_height, latent_width)
+                latent = apply_residual(latent, symbols, step)
+            except StreamError as error:
+                raise StreamError(f"GOP {gop.gop_index}: {error}") from error
         outputs = _video_to_frames(self.backbone.decode_latent(latent), span, header.width, header.height)[overlap:]
         self._chain = _Chain(gop_index=gop.gop_index + 1, carried=self.plan.carry(outputs, last_condition))
         return outputs

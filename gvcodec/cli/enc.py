@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         + ", ".join(f"{name}: 0-{codec.max_quality}, default {codec.default_quality}" for name, codec in sorted(ANCHOR_CODECS.items()))
         + ")",
     )
+    parser.add_argument(
+        "--tail-frames", type=int, help="last latent frames given --tail-atoms atoms and a coded residual (default: 2 for i2v, 0 otherwise)"
+    )
+    parser.add_argument("--tail-atoms", type=int, help="atoms per step on the tail latent frames (default: 2 x --atoms)")
+    parser.add_argument(
+        "--residual-step", type=float, default=0.2, help="quantiser step of the tail latent residual (default 0.2)"
+    )
     parser.add_argument("--recon", help="also write the encoder's reconstruction to this .y4m file")
     add_model_arguments(parser)
     return parser
@@ -84,6 +91,9 @@ def encode(args: argparse.Namespace) -> None:
             prompt=args.prompt,
             anchor_codec=args.anchor_codec,
             anchor_quality=args.anchor_q,
+            tail_frames=args.tail_frames,
+            tail_atoms=args.tail_atoms,
+            residual_step=args.residual_step,
             quiet=args.quiet,
             keep_recon=args.recon is not None,
         )

@@ -65,7 +65,8 @@ class GopStore:
     """The stream's GOPs by index, decoded in a background thread, the latest ``keep`` kept.
 
     Packets are read from the stream only as far as asked for, and kept (they are small), so a GOP can
-    be decoded again after it was dropped. GOPs are decoded independently, as T2V streams allow.
+    be decoded again after it was dropped. T2V GOPs are decoded independently; a chained mode (I2V,
+    FLF2V) conditions each GOP on the one before, so going back restarts its decoder from GOP 0.
     """
 
     def __init__(self, packets: Iterator[GopPacket], decoder: Decoder, keep: int = 3) -> None:
@@ -77,6 +78,7 @@ class GopStore:
         self._ended = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gvc-play")
         self._requests: OrderedDict[int, Future[DecodedGop | None]] = OrderedDict()
+        self._next_chained = 0
 
     @classmethod
     def open(cls, stream: BinaryIO, model: str, device: str, dtype: str, quiet: bool) -> GopStore:
@@ -108,7 +110,20 @@ class GopStore:
         if index >= len(self._packets):
             return None
         packet = self._packets[index]
-        return DecodedGop(packet.first_frame, self._decoder.decode_yuv(packet))
+        return DecodedGop(packet.first_frame, self._decode_in_order(index))
+
+    def _decode_in_order(self, index: int) -> list[Yuv420Frame]:
+        """Decode packet ``index``; in a chained mode, first every GOP before it that the decoder has not seen."""
+        if not self._decoder.plan.chained:
+            return self._decoder.decode_yuv(self._packets[index])
+        if index < self._next_chained:
+            self._decoder = Decoder(self.header, backbone=self._decoder.backbone, quiet=self._decoder.quiet)
+            self._next_chained = 0
+        while self._next_chained < index:
+            self._decoder.decode_yuv(self._packets[self._next_chained])
+            self._next_chained += 1
+        self._next_chained += 1
+        return self._decoder.decode_yuv(self._packets[index])
 
 
 def rgb_array(frame: Yuv420Frame) -> np.ndarray:

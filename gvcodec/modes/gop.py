@@ -59,6 +59,7 @@ class GopPlan:
     first_anchor: bool
     last_anchor: bool
     default_shift: float
+    default_tail_frames: int = 0
 
     def overlap(self, gop_index: int) -> int:
         """Frames GOP ``gop_index`` shares with the previous GOP (0 or 1)."""
@@ -126,9 +127,12 @@ def pad_video(video: torch.Tensor, frames: int, width: int, height: int) -> torc
     return video
 
 
-def uniform_atom_counts(params: CodingParams, latent_frames: int) -> tuple[int, ...]:
-    """``M`` atoms at every (coded step, latent frame)."""
-    return (params.atoms,) * (params.sampler.coded_steps * latent_frames)
+def tail_atom_counts(params: CodingParams, latent_frames: int, tail_frames: int, tail_atoms: int) -> tuple[int, ...]:
+    """Adaptive allocation: ``M_tail`` atoms on the last ``tail_frames`` latent frames, ``M`` elsewhere, at
+    every coded step (step-major, like the packet's atom counts)."""
+    first_tail = latent_frames - tail_frames
+    per_step = tuple(tail_atoms if frame >= first_tail else params.atoms for frame in range(latent_frames))
+    return per_step * params.sampler.coded_steps
 
 
 def _layout(params: CodingParams, gop_index: int, atom_counts: tuple[int, ...], latent_frames: int) -> AtomLayout:
