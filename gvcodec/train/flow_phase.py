@@ -5,17 +5,16 @@ Each sample draws its condition uniformly among none (T2V), first frame (I2V), f
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from diffusers import WanTransformer3DModel
-from tqdm import tqdm
 
 from gvcodec.backbones.conditioning import condition_channels, frame_mask, null_context
 from gvcodec.train.latents import LatentCache
-from gvcodec.train.schedules import sample_training_times, warmup_cosine
+from gvcodec.train.phase_clock import PhaseClock, optimise, set_learning_rate
+from gvcodec.train.schedules import sample_training_times
 
 MODES = ("t2v", "i2v", "flf2v")
 
@@ -87,11 +86,9 @@ def train_flow(
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     report = FlowReport()
     transformer.train()
-    start = last_checkpoint = last_log = time.monotonic()
-    bar = tqdm(total=round(schedule.seconds), desc="flow", unit="s", mininterval=5.0)
-    while (elapsed := time.monotonic() - start) < schedule.seconds:
-        for group in optimizer.param_groups:
-            group["lr"] = schedule.lr * warmup_cosine(elapsed / schedule.seconds, schedule.warmup)
+    clock = PhaseClock("flow", schedule.seconds, checkpoint, checkpoint_every)
+    for progress in clock.ticks():
+        set_learning_rate(optimizer, schedule.lr, progress, schedule.warmup)
         index = torch.randint(len(cache), (schedule.batch,), generator=generator)
         modes = torch.randint(len(MODES), (schedule.batch,), generator=generator)
         x0 = cache.clean[index.to(device)]
@@ -100,22 +97,14 @@ def train_flow(
         eps = torch.randn_like(x0)
         with autocast:
             loss = flow_matching_loss(transformer, x0, conditions, t, eps)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(transformer.parameters(), 1.0)
-        optimizer.step()
+        optimise(transformer, optimizer, loss)
         report.steps += 1
         report.last_loss = float(loss.detach())
-        now = time.monotonic()
-        bar.update(round(now - start) - bar.n)
-        bar.set_postfix(step=report.steps, loss=f"{report.last_loss:.4f}", refresh=False)
-        if now - last_log >= 15.0:
-            tqdm.write(f"flow step {report.steps} t={now - start:.0f}s loss={report.last_loss:.5f}")
-            last_log = now
-        if now - last_checkpoint >= checkpoint_every:
-            checkpoint()
-            last_checkpoint = now
-    bar.close()
-    report.seconds = time.monotonic() - start
+        clock.after_step(
+            lambda elapsed: f"step {report.steps} t={elapsed:.0f}s loss={report.last_loss:.5f}",
+            step=report.steps,
+            loss=f"{report.last_loss:.4f}",
+        )
+    report.seconds = clock.elapsed
     transformer.eval()
     return report

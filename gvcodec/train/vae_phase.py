@@ -1,17 +1,15 @@
 """VAE phase: image-first pretraining on single frames, then video windows; MSE-weighted loss, small KL."""
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from diffusers import AutoencoderKLWan
-from tqdm import tqdm
 
 from gvcodec.train.data import Clip, ClipSampler
 from gvcodec.train.measures import gaussian_kl, psnr_from_mse
-from gvcodec.train.schedules import warmup_cosine
+from gvcodec.train.phase_clock import PhaseClock, optimise, set_learning_rate
 
 
 @dataclass(frozen=True)
@@ -75,12 +73,9 @@ def train_vae(
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     report = VaeReport()
     vae.train()
-    start = last_checkpoint = last_log = time.monotonic()
-    bar = tqdm(total=round(schedule.seconds), desc="vae", unit="s", mininterval=5.0)
-    while (elapsed := time.monotonic() - start) < schedule.seconds:
-        progress = elapsed / schedule.seconds
-        for group in optimizer.param_groups:
-            group["lr"] = schedule.lr * warmup_cosine(progress, schedule.warmup)
+    clock = PhaseClock("vae", schedule.seconds, checkpoint, checkpoint_every)
+    for progress in clock.ticks():
+        set_learning_rate(optimizer, schedule.lr, progress, schedule.warmup)
         images = progress < schedule.image_fraction
         if images:
             batch = image_sampler.batch(schedule.image_batch, device)
@@ -88,26 +83,19 @@ def train_vae(
             batch = video_sampler.batch(schedule.video_batch, device)
         with autocast:
             loss, mse = vae_step_loss(vae, batch, schedule)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
-        optimizer.step()
+        optimise(vae, optimizer, loss)
         report.steps += 1
         report.image_steps += int(images)
         report.last_loss, report.last_psnr = float(loss.detach()), psnr_from_mse(mse)
-        now = time.monotonic()
-        bar.update(round(now - start) - bar.n)
-        bar.set_postfix(step=report.steps, loss=f"{report.last_loss:.4f}", psnr=f"{report.last_psnr:.2f}", refresh=False)
-        if now - last_log >= 15.0:
-            tqdm.write(
-                f"vae step {report.steps} t={now - start:.0f}s {'image' if images else 'video'} "
+        clock.after_step(
+            lambda elapsed: (
+                f"step {report.steps} t={elapsed:.0f}s {'image' if images else 'video'} "
                 f"lr={optimizer.param_groups[0]['lr']:.2e} loss={report.last_loss:.5f} psnr={report.last_psnr:.2f}"
-            )
-            last_log = now
-        if now - last_checkpoint >= checkpoint_every:
-            checkpoint()
-            last_checkpoint = now
-    bar.close()
-    report.seconds = time.monotonic() - start
+            ),
+            step=report.steps,
+            loss=f"{report.last_loss:.4f}",
+            psnr=f"{report.last_psnr:.2f}",
+        )
+    report.seconds = clock.elapsed
     vae.eval()
     return report
