@@ -34,6 +34,7 @@ from container import (
 )
 from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, anchor_codec, check_quality, code_anchor, decode_anchor
 from gvcodec.backbones import Backbone, load_backbone
+from gvcodec.backbones.conditioning import latent_frame_count
 from gvcodec.codebook import GENERATOR_ID, pack_choices, unpack_choices
 from gvcodec.combinatorial import choice_bits
 from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
@@ -274,7 +275,8 @@ class Encoder:
 
     def _cells(self, frames: int) -> int:
         """Choices in a GOP of ``frames`` source frames: coded steps x latent frames."""
-        latent_frames = (coded_frame_count(frames, self.backbone.temporal_factor) - 1) // self.backbone.temporal_factor + 1
+        factor = self.backbone.temporal_factor
+        latent_frames = latent_frame_count(coded_frame_count(frames, factor), factor)
         return self.params.sampler.coded_steps * latent_frames
 
     def _framing_bytes(self, frames: int, cells: int) -> int:
@@ -530,7 +532,7 @@ class Decoder:
             raise StreamError(str(error)) from error
 
     def _check_geometry(self, gop: GopPacket, coded_frames: int) -> None:
-        expected_latent = (coded_frames - 1) // self.backbone.temporal_factor + 1
+        expected_latent = latent_frame_count(coded_frames, self.backbone.temporal_factor)
         if gop.latent_frames != expected_latent or gop.coded_steps != self.params.sampler.coded_steps:
             raise StreamError(
                 f"GOP {gop.gop_index} is inconsistent: {gop.latent_frames} latent frames x {gop.coded_steps} coded "
