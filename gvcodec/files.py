@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +19,7 @@ import av
 
 from gvcodec.codec import Decoder, Encoder, read_stream
 from gvcodec.errors import InputError
-from gvcodec.io.atomic import partial_path
+from gvcodec.io.atomic import AtomicBinaryFile
 
 
 class GvcWriter:
@@ -29,8 +28,8 @@ class GvcWriter:
     def __init__(self, path: str | Path, width: int, height: int, rate: Fraction | int | float, **options: Any) -> None:
         self.path = Path(path)
         self.encoder = Encoder(width, height, rate, **options)
-        self._temporary = partial_path(self.path)
-        self._stream: BinaryIO = self._temporary.open("wb")
+        self._file = AtomicBinaryFile(self.path)
+        self._stream: BinaryIO = self._file.stream
         self._stream.write(self.encoder.extradata)
 
     def write(self, frame: Any) -> None:
@@ -44,16 +43,14 @@ class GvcWriter:
         try:
             for packet in self.encoder.encode(None):
                 self._stream.write(packet.data)
-            self._stream.close()
-            os.replace(self._temporary, self.path)
         except BaseException:
             self.abort()
             raise
+        self._file.commit()
 
     def abort(self) -> None:
         """Drop the file."""
-        self._stream.close()
-        self._temporary.unlink(missing_ok=True)
+        self._file.abort()
 
     def __enter__(self) -> GvcWriter:
         return self

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TypeVar
 
 from gvcodec.errors import GvcError, InputError
+from gvcodec.io.atomic import AtomicBinaryFile
 
 T = TypeVar("T")
 
@@ -66,16 +65,13 @@ def atomic_output(target: str) -> Iterator[BinaryIO]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    path = Path(target)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    output = AtomicBinaryFile(Path(target))
     try:
-        with os.fdopen(handle, "wb") as stream:
-            yield stream
-        os.replace(temporary, path)
+        yield output.stream
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+        output.abort()
         raise
+    output.commit()
 
 
 @contextlib.contextmanager

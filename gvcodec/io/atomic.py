@@ -73,3 +73,27 @@ class AtomicFileSink:
             self.close()
         else:
             self.abort()
+
+
+class AtomicBinaryFile:
+    """A byte stream written under :func:`partial_path` and moved onto ``target`` by :meth:`commit`;
+    :meth:`abort` removes it. The bitstream counterpart of :class:`AtomicFileSink`."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.temporary = partial_path(target)
+        self.stream = self.temporary.open("xb")
+
+    def commit(self) -> None:
+        """Close the stream and move the file into place (removing it if that fails)."""
+        try:
+            self.stream.close()
+            os.replace(self.temporary, self.target)
+        except BaseException:
+            self.temporary.unlink(missing_ok=True)
+            raise
+
+    def abort(self) -> None:
+        """Close the stream and delete the unfinished file."""
+        self.stream.close()
+        self.temporary.unlink(missing_ok=True)
