@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import torch
 
-from gvcodec.codebook import AtomChoice, AtomKey, search_atoms, torch_atom_scores
+from gvcodec.codebook import DENSE_GENERATOR, AtomChoice, AtomKey, search_atoms, torch_dense_scores
 from gvcodec.native.atoms import simd_available
 
 LATENT_SIZES = {"nano 448x256 (16x32x56)": 16 * 32 * 56, "6336": 6336}
@@ -26,7 +26,7 @@ THREAD_COUNTS = (1, 2)
 
 def torch_search(key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
     """What ``search_atoms`` does on devices without the native kernel: batched torch scores, then top-M."""
-    scores = torch_atom_scores(key, residual, codebook_size)
+    scores = torch_dense_scores(key, residual, codebook_size)
     best = torch.topk(scores.abs(), atoms).indices.sort().values
     return AtomChoice(tuple(best.tolist()), tuple(torch.where(scores[best] < 0, -1, 1).tolist()))
 
@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--atoms", type=int, default=64, help="M, atoms kept per search")
     args = parser.parse_args()
 
-    key = AtomKey(seed=20260101, gop=3, step=5, frame=2)
+    key = AtomKey(seed=20260101, gop=3, step=5, frame=2, generator=DENSE_GENERATOR)
     search_atoms(key, torch.randn(64), 64, 1)  # builds the quantile table outside the timings
     print(f"K = {args.codebook_size}, M = {args.atoms}, best of {args.repeats}; AVX2 kernel: {simd_available()}")
     header = (

@@ -27,8 +27,8 @@ from construct import (
 
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
-ATOM_GENERATOR = 1
-SUPPORTED_ATOM_GENERATORS = (1,)
+ATOM_GENERATOR = 2
+SUPPORTED_ATOM_GENERATORS = (1, 2)
 
 # 0x89 (not ASCII, as in PNG) makes text-mode transfers and y4m/text inputs fail the check at once.
 MAGIC = b"\x89GVC"

@@ -35,7 +35,7 @@ from container import (
 from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, anchor_codec, check_quality, code_anchor, decode_anchor
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.backbones.conditioning import latent_frame_count
-from gvcodec.codebook import GENERATOR_ID, pack_choices, unpack_choices
+from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS, pack_choices, unpack_choices
 from gvcodec.combinatorial import choice_bits
 from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError, ModelError, StreamError
@@ -82,6 +82,7 @@ class EncoderOptions:
     dtype: str = "float32"
     atoms: int = 64
     codebook: int = 16384
+    atom_generator: int = DEFAULT_GENERATOR
     steps: int = 20
     tail_steps: int = 3
     shift: float | None = None
@@ -105,7 +106,7 @@ def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
     if options.mode not in backbone.modes:
         raise InputError(
             f"model {backbone.name!r} cannot condition on mode {options.mode!r}: it supports "
-            f"{', '.join(sorted(backbone.modes))}; use one of those or an I2V/FLF2V-layout (36-channel) model"
+            f"{', '.join(sorted(backbone.modes))}; use one of those, or a model folder whose layout has this mode"
         )
     if options.gop < 1 or (options.gop - 1) % backbone.temporal_factor:
         raise InputError(f"--gop must be {backbone.temporal_factor}k + 1 frames (e.g. 17, 33), got {options.gop}")
@@ -113,6 +114,10 @@ def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
         raise InputError(f"tail steps must be in [0, steps), got {options.tail_steps} of {options.steps}")
     if not 1 <= options.atoms <= options.codebook:
         raise InputError(f"--atoms must be in [1, --codebook={options.codebook}], got {options.atoms}")
+    if options.atom_generator not in GENERATORS:
+        raise InputError(
+            f"--atom-generator must be one of {', '.join(map(str, GENERATORS))}, got {options.atom_generator}"
+        )
     if options.codebook > 2**32 - 1 or options.atoms > 65535:
         raise InputError("--codebook must be < 2^32 and --atoms < 65536")
     if not 0 <= options.seed < 2**32:
@@ -139,6 +144,7 @@ def _coding_params(header: StreamHeader) -> CodingParams:
         sampler=SamplerSettings(
             num_steps=sampler.num_steps, tail_steps=sampler.tail_steps, shift=sampler.shift, g_scale=sampler.g_scale
         ),
+        atom_generator=header.atom_generator,
         seed=sampler.seed,
         codebook_size=sampler.codebook_size,
         atoms=sampler.atoms,
@@ -243,7 +249,7 @@ class Encoder:
                 seed=self.options.seed,
             ),
             prompt=self.options.prompt,
-            atom_generator=GENERATOR_ID,
+            atom_generator=self.options.atom_generator,
         )
         self.params = _coding_params(self.header)
         self._rate = self._bitrate_controller()
@@ -370,7 +376,10 @@ class Encoder:
             symbols = quantise(target[:, -tail:] - latent[:, -tail:], self.options.residual_step)
             residual = encode_residual(symbols, self.options.residual_step)
             latent = apply_residual(latent, symbols, self.options.residual_step)
-        outputs = _video_to_frames(self.backbone.decode_latent(latent), len(span), self.width, self.height)[overlap:]
+        outputs: list[Yuv420Frame] = []
+        # The VAE decode is the dearest stage: the encoder runs it only when someone uses its output.
+        if self.options.keep_recon or self.plan.carries_output:
+            outputs = _video_to_frames(self.backbone.decode_latent(latent), len(span), self.width, self.height)[overlap:]
         if self.options.keep_recon:
             self._recon.extend(outputs)
         packet = GopPacket(
@@ -422,9 +431,10 @@ class Decoder:
         backbone: Backbone | None = None,
         quiet: bool = False,
     ) -> None:
-        if header.atom_generator != GENERATOR_ID:
+        if header.atom_generator not in GENERATORS:
             raise StreamError(
-                f"the stream needs atom generator {header.atom_generator}; this release implements {GENERATOR_ID}"
+                f"the stream needs atom generator {header.atom_generator}; this release implements "
+                f"{', '.join(map(str, GENERATORS))}"
             )
         if header.mode not in MODES:
             raise StreamError(f"the stream uses mode {header.mode!r}, which this release cannot decode")

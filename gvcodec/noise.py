@@ -16,8 +16,10 @@ from gvcodec.codebook import AtomChoice, AtomKey, mix_atoms, search_atoms
 
 @dataclass(frozen=True)
 class AtomLayout:
-    """Where the codebook sits in a GOP: stream seed, GOP index, codebook size and atoms per (step, frame)."""
+    """Where the codebook sits in a GOP: atom generator, stream seed, GOP index, codebook size and atoms per
+    (step, frame)."""
 
+    generator: int
     seed: int
     gop: int
     codebook_size: int
@@ -29,7 +31,7 @@ class AtomLayout:
         return self.atom_counts[step * self.latent_frames + frame]
 
     def key(self, step: int, frame: int) -> AtomKey:
-        return AtomKey(seed=self.seed, gop=self.gop, step=step, frame=frame)
+        return AtomKey(seed=self.seed, gop=self.gop, step=step, frame=frame, generator=self.generator)
 
 
 def _noise_from_choices(layout: AtomLayout, step: int, choices: Sequence[AtomChoice], like: torch.Tensor) -> torch.Tensor:

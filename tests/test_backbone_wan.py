@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from diffusers import FlowMatchEulerDiscreteScheduler, WanPipeline
+from diffusers import FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanPipeline
 from safetensors.torch import load_file, save_file
 
 from gvcodec.backbones import load_backbone, model_folder
 from gvcodec.backbones.fingerprint import cache_file, folder_fingerprint
+from gvcodec.backbones.image import anchor_image
 from gvcodec.backbones.layout import read_layout
 from gvcodec.errors import InputError, ModelError
-from gvcodec.testing.tiny_wan import TEXT_DIM, write_tiny_wan
+from gvcodec.testing.tiny_wan import IMAGE_DIM, IMAGE_TOKENS, TEXT_DIM, write_tiny_wan
 
 REPO = Path(__file__).resolve().parents[1]
 FOREMAN = REPO.parent / "shared" / "testvideos" / "foreman_352x288.y4m"
@@ -77,6 +78,26 @@ def nano_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def i2v_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_wan(tmp_path_factory.mktemp("tiny") / "i2v", "i2v")
+
+
+@pytest.fixture(scope="module")
+def flf2v_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_wan(tmp_path_factory.mktemp("tiny") / "flf2v", "flf2v")
+
+
+@pytest.fixture(scope="module")
+def i2v(i2v_folder: Path):
+    return load_backbone(str(i2v_folder))
+
+
+@pytest.fixture(scope="module")
+def flf2v(flf2v_folder: Path):
+    return load_backbone(str(flf2v_folder))
+
+
+@pytest.fixture(scope="module")
 def t2v(t2v_folder: Path):
     return load_backbone(str(t2v_folder))
 
@@ -113,6 +134,12 @@ def test_t2v_folder_loads_as_16_channel_text_to_video_model(t2v, t2v_folder: Pat
 def test_nano_folder_loads_as_anchored_model_without_text_encoder(nano):
     assert (nano.latent_channels, nano.temporal_factor, nano.pixel_multiple) == (16, 4, 16)
     assert not nano.accepts_prompt and nano.modes == frozenset({"t2v", "i2v", "flf2v"})
+
+
+def test_image_encoder_folders_load_as_one_mode_models_with_text_encoder(i2v, flf2v):
+    assert i2v.modes == frozenset({"i2v"}) and i2v.layout.image_anchors == 1 and i2v.accepts_prompt
+    assert flf2v.modes == frozenset({"flf2v"}) and flf2v.layout.image_anchors == 2 and flf2v.accepts_prompt
+    assert i2v.image[1].dtype == torch.float32
 
 
 def test_pixel_multiple_is_vae_factor_times_transformer_patch(tmp_path: Path):
@@ -258,6 +285,67 @@ def test_first_frame_condition_is_wan_mask_and_latent_of_anchor_video(nano, fore
     torch.testing.assert_close(condition.extra[4:], nano.encode_video(video))
 
 
+def image_pipeline(backbone) -> WanImageToVideoPipeline:
+    """diffusers' pipeline around the backbone's own components, to compare conditions with."""
+    return WanImageToVideoPipeline(
+        tokenizer=backbone.text[0],
+        text_encoder=backbone.text[1],
+        vae=backbone.vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        image_processor=backbone.image[0],
+        image_encoder=backbone.image[1],
+        transformer=backbone.transformer,
+    )
+
+
+def pixels_of(frame: torch.Tensor) -> torch.Tensor:
+    """An 8-bit frame as the pipeline maps it to ``[-1, 1]``: ``u / 127.5 - 1``."""
+    return torch.from_numpy(np.array(anchor_image(frame))).permute(2, 0, 1).float() / 127.5 - 1
+
+
+def test_anchor_image_gives_back_the_exact_8_bit_pixels():
+    levels = torch.arange(256, dtype=torch.float32).repeat(3, 2, 1)
+    assert torch.equal(torch.from_numpy(np.array(anchor_image(levels / 127.5 - 1))).permute(2, 0, 1).float(), levels)
+
+
+def test_i2v_image_tokens_match_diffusers_encode_image(i2v, foreman: torch.Tensor):
+    first = pixels_of(foreman[:, 0, :48, :64])
+    with torch.no_grad():
+        expected = image_pipeline(i2v).encode_image(anchor_image(first), torch.device("cpu"))
+    tokens = i2v.condition("", 5, 48, 64, first=first).image
+    assert tokens.shape == (1, IMAGE_TOKENS, IMAGE_DIM)
+    torch.testing.assert_close(tokens, expected, rtol=0, atol=0)
+
+
+def test_flf2v_image_tokens_are_first_and_last_frame_as_diffusers_encodes_them(flf2v, foreman: torch.Tensor):
+    first, last = pixels_of(foreman[:, 0, :48, :64]), pixels_of(foreman[:, 8, :48, :64])
+    with torch.no_grad():
+        expected = image_pipeline(flf2v).encode_image([anchor_image(first), anchor_image(last)], torch.device("cpu"))
+    tokens = flf2v.condition("", 9, 48, 64, first=first, last=last).image
+    assert tokens.shape == (2, IMAGE_TOKENS, IMAGE_DIM)
+    torch.testing.assert_close(tokens, expected, rtol=0, atol=0)
+
+
+def test_image_encoder_condition_keeps_the_wan_mask_and_condition_latent(flf2v, foreman: torch.Tensor):
+    first, last = foreman[:, 0, :32, :48], foreman[:, 8, :32, :48]
+    condition = flf2v.condition("", 9, 32, 48, first=first, last=last)
+    video = torch.zeros(3, 9, 32, 48)
+    video[:, 0], video[:, 8] = first, last
+    torch.testing.assert_close(condition.extra[4:], flf2v.encode_video(video))
+    assert condition.context.shape == (1, 512, TEXT_DIM)
+
+
+def test_i2v_model_given_a_last_anchor_is_refused(i2v):
+    frame = torch.zeros(3, 32, 32)
+    with pytest.raises(InputError, match="its first anchor frame .* got first and last"):
+        i2v.condition("", 5, 32, 32, first=frame, last=frame)
+
+
+def test_flf2v_model_given_only_a_first_anchor_is_refused(flf2v):
+    with pytest.raises(InputError, match="first and last anchor frames .* got first: it codes mode flf2v only"):
+        flf2v.condition("", 5, 32, 32, first=torch.zeros(3, 32, 32))
+
+
 def test_latent_not_matching_its_condition_is_refused(nano):
     condition = nano.condition("", 5, 32, 32)
     with pytest.raises(InputError, match="does not match"):
@@ -284,6 +372,26 @@ def test_fingerprint_changes_when_one_weight_changes(nano_folder: Path, nano, tm
     tensors[name].view(-1)[0] += 1e-3
     save_file(tensors, weights, metadata={"format": "pt"})
     assert load_backbone(str(folder)).fingerprint != nano.fingerprint
+
+
+def test_fingerprints_of_i2v_and_flf2v_differ(i2v, flf2v):
+    assert i2v.fingerprint != flf2v.fingerprint
+
+
+def test_fingerprint_covers_image_encoder_weights_and_image_processor_config(i2v_folder: Path, i2v, tmp_path: Path):
+    folder = copy_folder(i2v_folder, tmp_path)
+    layout = read_layout(folder)
+    configs, contents = layout.fingerprint_inputs()
+    assert folder / "image_processor" / "preprocessor_config.json" in configs
+    assert folder / "image_encoder" / "model.safetensors" in contents
+    edit_config(folder / "image_processor" / "preprocessor_config.json", resample=2)
+    assert folder_fingerprint(folder, *layout.fingerprint_inputs()) != i2v.fingerprint
+    folder = copy_folder(i2v_folder, tmp_path / "weights")
+    weights = folder / "image_encoder" / "model.safetensors"
+    tensors = load_file(weights)
+    tensors[sorted(tensors)[0]].view(-1)[0] += 1e-3
+    save_file(tensors, weights, metadata={"format": "pt"})
+    assert load_backbone(str(folder)).fingerprint != i2v.fingerprint
 
 
 def test_fingerprint_changes_with_config_but_not_with_library_metadata(nano_folder: Path, nano, tmp_path: Path):
@@ -364,10 +472,56 @@ def test_text_encoder_without_tokenizer_is_a_model_error(t2v_folder: Path, tmp_p
         load_backbone(str(folder))
 
 
-def test_image_encoder_folder_is_not_supported_yet(nano_folder: Path, tmp_path: Path):
+def test_image_processor_without_image_encoder_is_a_model_error(i2v_folder: Path, tmp_path: Path):
+    folder = copy_folder(i2v_folder, tmp_path)
+    shutil.rmtree(folder / "image_encoder")
+    with pytest.raises(ModelError, match="has image_processor/ but no image_encoder/"):
+        load_backbone(str(folder))
+
+
+def test_image_encoder_beside_a_transformer_without_image_dim_is_a_model_error(
+    i2v_folder: Path, nano_folder: Path, tmp_path: Path
+):
     folder = copy_folder(nano_folder, tmp_path)
-    (folder / "image_encoder").mkdir()
-    with pytest.raises(ModelError, match="image_encoder.*not supported yet"):
+    for name in ("image_encoder", "image_processor"):
+        shutil.copytree(i2v_folder / name, folder / name)
+    with pytest.raises(ModelError, match="takes no CLIP image embeddings"):
+        load_backbone(str(folder))
+
+
+def test_image_encoder_model_without_text_encoder_is_a_model_error(i2v_folder: Path, tmp_path: Path):
+    folder = copy_folder(i2v_folder, tmp_path)
+    for name in ("text_encoder", "tokenizer"):
+        shutil.rmtree(folder / name)
+    with pytest.raises(ModelError, match="no text_encoder/ and tokenizer/.*512 UMT5 text tokens"):
+        load_backbone(str(folder))
+
+
+def test_image_encoder_without_weights_is_a_model_error(i2v_folder: Path, tmp_path: Path):
+    folder = copy_folder(i2v_folder, tmp_path)
+    (folder / "image_encoder" / "model.safetensors").unlink()
+    with pytest.raises(ModelError, match="image_encoder/ has no weight file"):
+        load_backbone(str(folder))
+
+
+@pytest.mark.parametrize(
+    ("path", "changes", "message"),
+    [
+        ("image_encoder/config.json", {"hidden_size": 8}, "hidden_size 8 does not match .* image_dim 16"),
+        ("image_encoder/config.json", {"model_type": "clip"}, "expected 'clip_vision_model'"),
+        ("image_encoder/config.json", {"patch_size": 5}, "not a multiple of patch_size 5"),
+        ("transformer/config.json", {"pos_embed_seq_len": 20}, "pos_embed_seq_len 20 is neither"),
+        ("transformer/config.json", {"in_channels": 16}, "not the frame mask and condition latent"),
+        ("image_processor/preprocessor_config.json", {"crop_size": 16}, "centre-crop .* 32x32"),
+        ("image_processor/preprocessor_config.json", {"do_center_crop": False}, "centre-crop"),
+    ],
+)
+def test_inconsistent_image_encoder_layout_is_a_model_error(
+    i2v_folder: Path, tmp_path: Path, path: str, changes: dict, message: str
+):
+    folder = copy_folder(i2v_folder, tmp_path)
+    edit_config(folder / path, **changes)
+    with pytest.raises(ModelError, match=message):
         load_backbone(str(folder))
 
 

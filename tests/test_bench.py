@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gvcodec.bench.bjontegaard import bd_rate
+from gvcodec.bench.report import curves
 from tests.conftest import TESTVIDEOS
 
 QUALITY = [30.0, 33.0, 36.0, 39.0]
@@ -47,6 +48,9 @@ def test_quick_bench_writes_points_plots_and_bd_table_and_resumes(tmp_path: Path
     assert {row["codec"] for row in rows} == {"gvcodec", "x264", "svtav1"}
     for row in rows:
         assert float(row["bpp"]) > 0 and float(row["psnr_rgb"]) > 5 and 0 <= float(row["lpips"]) <= 1.5
+    for row in (row for row in rows if row["codec"] == "gvcodec"):
+        parts = [int(row[f"{name}_bytes"]) for name in ("header", "anchors", "codebook", "residual", "framing")]
+        assert sum(parts) == int(row["bytes"]) and parts[2] > 0
     for name in ("rd_carphone_176x144.png", "rd_foreman_352x288.png", "rd_average.png"):
         assert (output / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = json.loads((output / "bd_rate.json").read_text())
@@ -57,3 +61,11 @@ def test_quick_bench_writes_points_plots_and_bd_table_and_resumes(tmp_path: Path
     lines = (output / "points.jsonl").read_text().splitlines()
     run_bench(output, tiny_t2v_folder)
     assert (output / "points.jsonl").read_text().splitlines() == lines
+
+
+def test_curves_keep_dense_and_shifted_codebooks_apart() -> None:
+    points = [
+        {"clip": "c", "codec": "gvcodec", "setting": f"t2v atoms={m} atom_generator={g}", "bpp": m * g, "psnr_rgb": m}
+        for g in (1, 2) for m in (4, 8)
+    ]
+    assert set(curves(points)["c"]) == {"gvcodec t2v", "gvcodec t2v dense"}

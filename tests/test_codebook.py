@@ -1,4 +1,4 @@
-"""Generator 1 is pinned, atoms are reproducible one at a time, the search is exact, choices pack losslessly."""
+"""Generator 1 (dense) is pinned, atoms are reproducible one at a time, the search is exact, choices pack losslessly."""
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gvcodec.codebook import (
-    torch_atom_scores,
-    GENERATOR_ID,
+    torch_dense_scores,
+    DENSE_GENERATOR,
+    SHIFTED_GENERATOR,
     INITIAL_NOISE_STEP,
     AtomChoice,
     AtomKey,
@@ -31,16 +32,16 @@ from gvcodec.errors import InputError, StreamError
 # Generator 1 is bitstream format: these values must never change (a stream written today decodes tomorrow).
 TABLE_SHA256 = "8babbcaf96568f10165a1eab530c0e5c92d04de96761b6dbb3dadfa94baba37f"
 PINNED_ATOMS = [
-    (AtomKey(seed=0, gop=0, step=0, frame=0), 0,
+    (AtomKey(seed=0, gop=0, step=0, frame=0, generator=DENSE_GENERATOR), 0,
      [1.3377435207366943, -0.25583475828170776, 0.7444327473640442, 1.1775823831558228,
       0.44833406805992126, 0.6301819682121277, 1.0748306512832642, 0.2675507366657257]),
-    (AtomKey(seed=0, gop=0, step=0, frame=0), 16383,
+    (AtomKey(seed=0, gop=0, step=0, frame=0, generator=DENSE_GENERATOR), 16383,
      [0.7477673292160034, -0.27811068296432495, 0.13826777040958405, 0.4905277192592621,
       -1.1604636907577515, -1.9537302255630493, -0.4727025330066681, 0.3630530536174774]),
-    (AtomKey(seed=20260101, gop=7, step=12, frame=3), 5,
+    (AtomKey(seed=20260101, gop=7, step=12, frame=3, generator=DENSE_GENERATOR), 5,
      [-0.34343019127845764, -0.36558717489242554, -1.0051394701004028, -0.14696167409420013,
       0.013329996727406979, -0.2035595178604126, 1.552955150604248, -0.15144816040992737]),
-    (AtomKey(seed=20260101, gop=7, step=12, frame=3), 4_000_000_000,
+    (AtomKey(seed=20260101, gop=7, step=12, frame=3, generator=DENSE_GENERATOR), 4_000_000_000,
      [0.31094592809677124, -0.5307932496070862, -0.7215660810470581, -0.5098164081573486,
       0.4869503676891327, -0.056389033794403076, 0.054473668336868286, -1.163543939590454]),
 ]
@@ -52,8 +53,8 @@ PINNED_INITIAL_NOISE = [
 LATENT_DIM = 16 * 32 * 56
 
 
-def test_generator_id_is_one() -> None:
-    assert GENERATOR_ID == 1
+def test_generator_ids_are_pinned() -> None:
+    assert (DENSE_GENERATOR, SHIFTED_GENERATOR) == (1, 2)
 
 
 def test_quantile_table_has_zero_mean_and_exactly_unit_variance() -> None:
@@ -83,9 +84,9 @@ def test_atom_values_are_pinned(key: AtomKey, index: int, values: list[float]) -
 
 def test_atom_is_philox_known_answer_read_through_the_table() -> None:
     # Random123: philox4x32-10 of counter 0, key 0 is (6627e8d5, e169c58d, bc57ac4c, 9b00dbd8); block 0 of
-    # atom 0 under AtomKey(0, 0, 0, 0) is that counter, low half of each word first.
+    # atom 0 under AtomKey(0, 0, 0, 0, generator=DENSE_GENERATOR) is that counter, low half of each word first.
     halves = [half for word in (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8) for half in (word & 0xFFFF, word >> 16)]
-    atom = generate_atoms(AtomKey(0, 0, 0, 0), torch.tensor([0]), 8)[0]
+    atom = generate_atoms(AtomKey(0, 0, 0, 0, generator=DENSE_GENERATOR), torch.tensor([0]), 8)[0]
     assert torch.equal(atom, gaussian_table()[torch.tensor(halves)])
 
 
@@ -94,12 +95,12 @@ def test_initial_noise_is_pinned_and_is_atom_zero_of_the_reserved_step() -> None
     assert noise.shape == (2, 3, 2, 2) and noise.dtype == torch.float32
     assert torch.equal(noise[:, :, 0, 0].reshape(-1), torch.tensor(PINNED_INITIAL_NOISE, dtype=torch.float32))
     for frame in range(3):
-        atom = generate_atoms(AtomKey(42, 1, INITIAL_NOISE_STEP, frame), torch.tensor([0]), 8)[0]
+        atom = generate_atoms(AtomKey(42, 1, INITIAL_NOISE_STEP, frame, generator=DENSE_GENERATOR), torch.tensor([0]), 8)[0]
         assert torch.equal(noise[:, frame].reshape(-1), atom)
 
 
 def test_single_atom_equals_the_same_atom_inside_a_batch() -> None:
-    key = AtomKey(seed=9, gop=2, step=4, frame=1)
+    key = AtomKey(seed=9, gop=2, step=4, frame=1, generator=DENSE_GENERATOR)
     # 80 atoms of the latent size span several generation chunks.
     indices = torch.tensor([70_000, 3, 2**32 - 1] + list(range(100, 177)))
     batch = generate_atoms(key, indices, LATENT_DIM)
@@ -109,27 +110,27 @@ def test_single_atom_equals_the_same_atom_inside_a_batch() -> None:
 
 
 def test_shorter_atom_is_a_prefix_of_a_longer_one() -> None:
-    key = AtomKey(seed=1, gop=0, step=0, frame=0)
+    key = AtomKey(seed=1, gop=0, step=0, frame=0, generator=DENSE_GENERATOR)
     long = generate_atoms(key, torch.arange(4), 100)
     for dim in (0, 1, 7, 9, 64):
         assert torch.equal(generate_atoms(key, torch.arange(4), dim), long[:, :dim])
 
 
 def test_generation_is_deterministic_across_calls() -> None:
-    key = AtomKey(seed=123, gop=4, step=7, frame=2)
+    key = AtomKey(seed=123, gop=4, step=7, frame=2, generator=DENSE_GENERATOR)
     first = generate_atoms(key, torch.arange(16), 1000)
     assert torch.equal(first, generate_atoms(key, torch.arange(16), 1000))
 
 
 @pytest.mark.parametrize("field", ["seed", "gop", "step", "frame"])
 def test_every_key_field_selects_a_different_codebook(field: str) -> None:
-    base = AtomKey(seed=5, gop=6, step=7, frame=8)
+    base = AtomKey(seed=5, gop=6, step=7, frame=8, generator=DENSE_GENERATOR)
     other = AtomKey(**{**base.__dict__, field: getattr(base, field) + 1})
     assert not torch.equal(generate_atoms(base, torch.arange(4), 64), generate_atoms(other, torch.arange(4), 64))
 
 
 def test_atoms_are_independent_standard_normals() -> None:
-    atoms = generate_atoms(AtomKey(seed=77, gop=0, step=3, frame=0), torch.arange(64), 4096).double()
+    atoms = generate_atoms(AtomKey(seed=77, gop=0, step=3, frame=0, generator=DENSE_GENERATOR), torch.arange(64), 4096).double()
     count = atoms.numel()
     # Standard errors for n = 262144 samples: mean 1/sqrt(n) = 0.002, variance sqrt(2/n) = 0.0028.
     assert abs(atoms.mean().item()) < 5 / math.sqrt(count)
@@ -150,23 +151,23 @@ def _brute_force_best(key: AtomKey, residual: torch.Tensor, codebook_size: int, 
 
 
 def test_search_picks_the_truly_best_atoms() -> None:
-    key = AtomKey(seed=3, gop=1, step=2, frame=5)
+    key = AtomKey(seed=3, gop=1, step=2, frame=5, generator=DENSE_GENERATOR)
     residual = torch.randn(1000, generator=torch.Generator().manual_seed(4))
-    choice = search_atoms(key, residual, codebook_size=300, atoms=7, batch_atoms=64)
+    choice = search_atoms(key, residual, codebook_size=300, atoms=7)
     assert choice == _brute_force_best(key, residual, 300, 7)
 
 
 def test_torch_scores_do_not_depend_on_the_batch_size() -> None:
-    key = AtomKey(seed=3, gop=1, step=2, frame=5)
+    key = AtomKey(seed=3, gop=1, step=2, frame=5, generator=DENSE_GENERATOR)
     residual = torch.randn(512, generator=torch.Generator().manual_seed(6))
-    scores = [torch_atom_scores(key, residual, 300, batch_atoms=size) for size in (1, 7, 512)]
+    scores = [torch_dense_scores(key, residual, 300, batch_atoms=size) for size in (1, 7, 512)]
     best = [set(s.abs().topk(16).indices.tolist()) for s in scores]
     assert all(torch.allclose(scores[0], other, rtol=1e-5, atol=1e-4) for other in scores[1:])
     assert best[0] == best[1] == best[2]
 
 
 def test_search_returns_ascending_indices_and_signs_of_the_scores() -> None:
-    key = AtomKey(seed=0, gop=0, step=0, frame=0)
+    key = AtomKey(seed=0, gop=0, step=0, frame=0, generator=DENSE_GENERATOR)
     residual = -generate_atoms(key, torch.tensor([42]), 256)[0]
     choice = search_atoms(key, residual, 100, 3)
     assert 42 in choice.indices
@@ -175,12 +176,12 @@ def test_search_returns_ascending_indices_and_signs_of_the_scores() -> None:
 
 
 def test_search_gives_positive_signs_to_zero_scores() -> None:
-    choice = search_atoms(AtomKey(0, 0, 0, 0), torch.zeros(64), 50, 5)
+    choice = search_atoms(AtomKey(0, 0, 0, 0, generator=DENSE_GENERATOR), torch.zeros(64), 50, 5)
     assert choice.signs == (1, 1, 1, 1, 1)
 
 
 def test_search_rejects_bad_arguments() -> None:
-    key = AtomKey(0, 0, 0, 0)
+    key = AtomKey(0, 0, 0, 0, generator=DENSE_GENERATOR)
     with pytest.raises(InputError, match="1-D"):
         search_atoms(key, torch.zeros(2, 8), 10, 2)
     with pytest.raises(InputError, match="atoms <= codebook size"):
@@ -190,7 +191,7 @@ def test_search_rejects_bad_arguments() -> None:
 
 
 def test_mix_is_the_normalised_signed_sum_of_the_chosen_atoms() -> None:
-    key = AtomKey(seed=8, gop=0, step=1, frame=0)
+    key = AtomKey(seed=8, gop=0, step=1, frame=0, generator=DENSE_GENERATOR)
     choice = AtomChoice(indices=(2, 5, 11), signs=(1, -1, -1))
     atoms = generate_atoms(key, torch.tensor([2, 5, 11]), 300).double()
     expected = ((atoms[0] - atoms[1] - atoms[2]) / math.sqrt(3)).float()
@@ -198,7 +199,7 @@ def test_mix_is_the_normalised_signed_sum_of_the_chosen_atoms() -> None:
 
 
 def test_mix_has_unit_variance() -> None:
-    key = AtomKey(seed=8, gop=3, step=1, frame=2)
+    key = AtomKey(seed=8, gop=3, step=1, frame=2, generator=DENSE_GENERATOR)
     rng = random.Random(0)
     indices = tuple(sorted(rng.sample(range(16384), 64)))
     signs = tuple(rng.choice((1, -1)) for _ in indices)
@@ -210,7 +211,7 @@ def test_mix_has_unit_variance() -> None:
 
 
 def test_mix_of_a_searched_choice_correlates_with_the_residual() -> None:
-    key = AtomKey(seed=2, gop=0, step=0, frame=0)
+    key = AtomKey(seed=2, gop=0, step=0, frame=0, generator=DENSE_GENERATOR)
     residual = torch.randn(4096, generator=torch.Generator().manual_seed(1))
     z = mix_atoms(key, search_atoms(key, residual, 2048, 32), 4096)
     assert torch.dot(z, residual).item() > 0.2 * residual.norm().item() * z.norm().item()
@@ -218,14 +219,14 @@ def test_mix_of_a_searched_choice_correlates_with_the_residual() -> None:
 
 def test_mix_refuses_an_empty_choice() -> None:
     with pytest.raises(InputError, match="no atoms"):
-        mix_atoms(AtomKey(0, 0, 0, 0), AtomChoice((), ()), 8)
+        mix_atoms(AtomKey(0, 0, 0, 0, generator=DENSE_GENERATOR), AtomChoice((), ()), 8)
 
 
 def test_atom_key_and_choice_reject_values_outside_the_format() -> None:
     with pytest.raises(InputError, match="step"):
-        AtomKey(seed=0, gop=0, step=0x10000, frame=0)
+        AtomKey(seed=0, gop=0, step=0x10000, frame=0, generator=DENSE_GENERATOR)
     with pytest.raises(InputError, match="frame"):
-        AtomKey(seed=0, gop=0, step=0, frame=-1)
+        AtomKey(seed=0, gop=0, step=0, frame=-1, generator=DENSE_GENERATOR)
     with pytest.raises(InputError, match="ascending"):
         AtomChoice(indices=(3, 3), signs=(1, 1))
     with pytest.raises(InputError, match="signs"):

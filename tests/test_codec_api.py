@@ -78,3 +78,23 @@ def test_encoder_memory_does_not_grow_with_the_input_length(tmp_path: Path, tiny
         )
         peaks.append(int(result.stdout.split()[-1]))
     assert peaks[1] <= 1.2 * peaks[0]
+
+
+@pytest.mark.parametrize("mode,keep_recon,decodes", [
+    ("t2v", False, 0), ("t2v", True, 2), ("flf2v", False, 0), ("i2v", False, 2),
+])
+def test_the_encoder_vae_decodes_only_when_its_output_is_used(
+    tiny_nano_folder: Path, mode: str, keep_recon: bool, decodes: int
+) -> None:
+    """T2V and FLF2V need no decoded frames unless a reconstruction is asked for; I2V chains on them."""
+    from gvcodec.backbones import load_backbone
+
+    backbone = load_backbone(str(tiny_nano_folder), "cpu", "float32")
+    calls = []
+    decode_latent = backbone.decode_latent
+    backbone.decode_latent = lambda latent: calls.append(1) or decode_latent(latent)
+    encoder = gvcodec.Encoder(176, 144, 30, backbone=backbone, mode=mode, keep_recon=keep_recon, **OPTIONS)
+    for frame in clip_frames(9):
+        encoder.encode(frame)
+    encoder.encode(None)
+    assert len(calls) == decodes

@@ -87,7 +87,7 @@ def _stream(packets: tuple[GopPacket, ...] = PACKETS) -> bytes:
 
 
 def _spec_header(
-    *, version: int = 1, atom_generator: int = 1, mode_code: int = 1, gop_length: int = 17, crc_delta: int = 0
+    *, version: int = 1, atom_generator: int = 2, mode_code: int = 1, gop_length: int = 17, crc_delta: int = 0
 ) -> bytes:
     """HEADER laid out by hand from the written format description, independently of the schema."""
     prompt = HEADER.prompt.encode("utf-8")
@@ -324,10 +324,15 @@ def test_a_damaged_header_is_a_header_crc_error() -> None:
 
 
 def test_an_unknown_atom_generator_is_refused_on_read_and_write() -> None:
-    with pytest.raises(UnknownAtomGeneratorError, match="atom generator 2"):
-        decode_header(_spec_header(atom_generator=2))
+    with pytest.raises(UnknownAtomGeneratorError, match="atom generator 3"):
+        decode_header(_spec_header(atom_generator=3))
     with pytest.raises(UnknownAtomGeneratorError):
-        StreamWriter(io.BytesIO(), dataclasses.replace(HEADER, atom_generator=2))
+        StreamWriter(io.BytesIO(), dataclasses.replace(HEADER, atom_generator=3))
+
+
+def test_both_atom_generators_are_read_back() -> None:
+    for generator in (1, 2):
+        assert decode_header(_spec_header(atom_generator=generator)).atom_generator == generator
 
 
 def test_the_writer_refuses_a_format_version_it_does_not_write() -> None:

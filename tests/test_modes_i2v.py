@@ -120,19 +120,23 @@ def test_tail_atom_counts_are_step_major() -> None:
     from gvcodec.modes.gop import CodingParams
     from gvcodec.sampler import SamplerSettings
 
-    params = CodingParams(SamplerSettings(num_steps=4, tail_steps=2, shift=3.0, g_scale=3.0), 0, 256, 8)
+    params = CodingParams(SamplerSettings(num_steps=4, tail_steps=2, shift=3.0, g_scale=3.0), 2, 0, 256, 8)
     assert tail_atom_counts(params, 3, 2, 20) == (8, 20, 20, 8, 20, 20)
     assert tail_atom_counts(params, 3, 0, 20) == (8,) * 6
 
 
-def test_the_tail_residual_brings_the_last_frame_closer_to_the_source(tiny_nano_folder: Path, tmp_path: Path) -> None:
+def test_the_tail_residual_brings_the_last_frame_closer_to_the_source(tmp_path: Path) -> None:
+    """A quality claim, so the trained nano model (a random VAE's decode need not move towards the source)."""
     import numpy as np
 
+    from gvcodec.backbones import load_backbone
+
     frames = read_frames(small_clip(tmp_path / "c.y4m", 5))
+    backbone = load_backbone("nano", "cpu", "float32")
     errors = []
     for tail_frames in (0, 1):
         encoder = gvcodec.Encoder(
-            64, 48, 25, model=str(tiny_nano_folder), keep_recon=True, tail_frames=tail_frames, residual_step=0.05, **OPTIONS
+            64, 48, 25, backbone=backbone, keep_recon=True, tail_frames=tail_frames, residual_step=0.05, **OPTIONS
         )
         for frame in frames:
             encoder.encode(frame)

@@ -6,16 +6,16 @@ import sys
 import pytest
 import torch
 
-from gvcodec.codebook import AtomKey, gaussian_table, search_atoms, torch_atom_scores
-from gvcodec.codebook import torch_generate_atoms as generate_atoms
+from gvcodec.codebook import DENSE_GENERATOR, AtomKey, gaussian_table, search_atoms, torch_dense_scores
+from gvcodec.codebook import torch_dense_atoms as generate_atoms
 from gvcodec.errors import GvcError, InputError
 from gvcodec.native import atoms as native
 
 KEYS = [
-    AtomKey(seed=0, gop=0, step=0, frame=0),
-    AtomKey(seed=20260101, gop=7, step=12, frame=3),
-    AtomKey(seed=2**32 - 1, gop=2**32 - 1, step=0xFFFF, frame=0xFFFF),
-    AtomKey(seed=2**40 + 5, gop=3, step=16, frame=8),
+    AtomKey(seed=0, gop=0, step=0, frame=0, generator=DENSE_GENERATOR),
+    AtomKey(seed=20260101, gop=7, step=12, frame=3, generator=DENSE_GENERATOR),
+    AtomKey(seed=2**32 - 1, gop=2**32 - 1, step=0xFFFF, frame=0xFFFF, generator=DENSE_GENERATOR),
+    AtomKey(seed=2**40 + 5, gop=3, step=16, frame=8, generator=DENSE_GENERATOR),
 ]
 # An odd count, so the AVX2 kernel's last batch of interleaved atoms is a short one.
 INDICES = torch.tensor([0, 1, 2, 5, 16383, 2**31 - 1, 2**31, 4_000_000_000, 2**32 - 1])
@@ -73,7 +73,7 @@ def test_scores_are_the_exact_inner_products_rounded_to_float32(simd: bool) -> N
 def test_scores_match_the_torch_path_within_float32_accumulation_error() -> None:
     key = KEYS[3]
     residual = _residual(NANO_DIM, seed=2)
-    reference = torch_atom_scores(key, residual, 128)
+    reference = torch_dense_scores(key, residual, 128)
     scores = _native_scores(key, residual, 128)
     # Both are within float32 accumulation error of the truth: a few 1e-7 of |z| |r|, |z| ~ sqrt(D).
     assert float((scores - reference).abs().max()) <= 1e-5 * float(residual.norm()) * NANO_DIM**0.5
@@ -85,7 +85,7 @@ def test_scores_match_the_torch_path_within_float32_accumulation_error() -> None
 def test_search_choice_equals_the_torch_path_choice_on_realistic_residuals(dim: int, key: AtomKey) -> None:
     codebook_size = 512
     residual = _residual(dim, seed=dim + key.step)
-    reference = torch_atom_scores(key, residual, codebook_size)
+    reference = torch_dense_scores(key, residual, codebook_size)
     best = torch.topk(reference.abs(), 64).indices.sort().values
     choice = search_atoms(key, residual, codebook_size, 64)
     assert choice.indices == tuple(best.tolist())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from gvcodec.codebook import initial_noise
+from gvcodec.codebook import DEFAULT_GENERATOR, initial_noise
 from gvcodec.noise import AtomLayout, CodebookReplay, CodebookSearch
 from gvcodec.sampler import SamplerSettings, sample_trajectory
 
@@ -18,7 +18,7 @@ def standard_normal_velocity(x: torch.Tensor, t: float) -> torch.Tensor:
 
 def layout(atoms: int, codebook_size: int = 512) -> AtomLayout:
     return AtomLayout(
-        seed=7, gop=1, codebook_size=codebook_size,
+        generator=DEFAULT_GENERATOR, seed=7, gop=1, codebook_size=codebook_size,
         atom_counts=(atoms,) * (SETTINGS.coded_steps * SHAPE[1]), latent_frames=SHAPE[1],
     )
 

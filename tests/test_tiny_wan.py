@@ -1,4 +1,4 @@
-"""The tiny random-weight Wan folders: reproducible bytes, the two layouts, size, and the command line."""
+"""The tiny random-weight Wan folders: reproducible bytes, the four layouts, size, and the command line."""
 from __future__ import annotations
 
 import json
@@ -6,11 +6,14 @@ import math
 from pathlib import Path
 
 import pytest
-from diffusers import WanPipeline
+import torch
+from diffusers import WanImageToVideoPipeline, WanPipeline
+from PIL import Image
 from safetensors import safe_open
+from transformers import CLIPVisionModel
 
 from gvcodec.errors import InputError
-from gvcodec.testing.tiny_wan import main, write_tiny_wan
+from gvcodec.testing.tiny_wan import IMAGE_TOKENS, main, write_tiny_wan
 
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:
@@ -25,7 +28,7 @@ def parameter_count(folder: Path) -> int:
     return total
 
 
-@pytest.mark.parametrize("variant", ["t2v", "nano"])
+@pytest.mark.parametrize("variant", ["t2v", "nano", "i2v", "flf2v"])
 def test_variant_is_the_same_bytes_on_every_run(variant: str, tmp_path: Path):
     first = folder_bytes(write_tiny_wan(tmp_path / "a", variant))
     second = folder_bytes(write_tiny_wan(tmp_path / "b", variant))
@@ -47,8 +50,33 @@ def test_nano_variant_has_36_channel_transformer_and_no_text_encoder(tmp_path: P
     assert (config["in_channels"], config["out_channels"], config["patch_size"]) == (36, 16, [1, 2, 2])
 
 
-def test_tiny_models_have_a_few_hundred_thousand_parameters_at_most(tmp_path: Path):
-    assert parameter_count(write_tiny_wan(tmp_path / "t2v", "t2v")) < 300_000
+@pytest.mark.parametrize(("variant", "images"), [("i2v", None), ("flf2v", 2)])
+def test_image_variants_are_diffusers_wan_image_to_video_pipeline_folders(tmp_path: Path, variant: str, images):
+    folder = write_tiny_wan(tmp_path / variant, variant)
+    pipeline = WanImageToVideoPipeline.from_pretrained(folder, local_files_only=True)
+    assert isinstance(pipeline.image_encoder, CLIPVisionModel)
+    config = pipeline.transformer.config
+    assert (config.in_channels, config.image_dim) == (36, pipeline.image_encoder.config.hidden_size)
+    assert config.pos_embed_seq_len == (None if images is None else images * IMAGE_TOKENS)
+    image = Image.new("RGB", (64, 48), (200, 120, 40))
+    with torch.no_grad():
+        latents = pipeline(
+            image=image,
+            last_image=image if images else None,
+            prompt_embeds=torch.zeros(1, 512, config.text_dim),
+            num_frames=5,
+            height=48,
+            width=64,
+            num_inference_steps=1,
+            guidance_scale=1.0,
+            output_type="latent",
+        ).frames
+    assert latents.shape == (1, 16, 2, 6, 8)
+
+
+@pytest.mark.parametrize("variant", ["t2v", "i2v", "flf2v"])
+def test_tiny_models_have_a_few_hundred_thousand_parameters_at_most(tmp_path: Path, variant: str):
+    assert parameter_count(write_tiny_wan(tmp_path / variant, variant)) < 300_000
 
 
 def test_rope_covers_720p_latents(tmp_path: Path):
@@ -62,6 +90,13 @@ def test_command_line_writes_the_requested_variant_and_patch(tmp_path: Path):
     assert (config["in_channels"], config["patch_size"]) == (36, [1, 4, 4])
 
 
+def test_command_line_writes_the_flf2v_variant(tmp_path: Path):
+    assert main([str(tmp_path / "out"), "--variant", "flf2v"]) == 0
+    assert (tmp_path / "out" / "image_processor" / "preprocessor_config.json").is_file()
+    config = json.loads((tmp_path / "out" / "transformer" / "config.json").read_text())
+    assert config["pos_embed_seq_len"] == 2 * IMAGE_TOKENS
+
+
 def test_unknown_variant_is_refused(tmp_path: Path):
-    with pytest.raises(InputError, match="t2v, nano"):
-        write_tiny_wan(tmp_path / "x", "i2v")
+    with pytest.raises(InputError, match="t2v, nano, i2v, flf2v"):
+        write_tiny_wan(tmp_path / "x", "vace")

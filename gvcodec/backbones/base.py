@@ -18,11 +18,15 @@ class Condition:
     ``context``: text context ``(1, L, text_dim)`` in the backbone's dtype and device.
     ``extra``: for 36-channel (Wan I2V layout) transformers the 20 channels ``cat([mask, cond_latent])``,
     shape ``(20, F', h, w)``, appended to ``x_t`` on the channel axis; ``None`` for 16-channel ones.
+    ``image``: for transformers with a CLIP image encoder (Wan2.1 I2V-14B / FLF2V-14B) the image tokens
+    ``(n, T, image_dim)`` of the ``n`` anchor frames (1 for I2V, 2 for FLF2V), passed as
+    ``encoder_hidden_states_image``; ``None`` for every other model.
     ``latent_shape``: the ``(C, F', h, w)`` shape of the latents this condition is valid for.
     """
 
     context: torch.Tensor
     extra: torch.Tensor | None
+    image: torch.Tensor | None
     latent_shape: tuple[int, int, int, int]
 
 

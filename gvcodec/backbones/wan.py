@@ -1,6 +1,7 @@
 """The ``wan`` backbone: a diffusers Wan2.1 model folder (or our nano model, same classes) from a local path.
 
-The VAE always runs in float32 (it bounds the codec's quality and the latent the encoder aims at); the
+The VAE always runs in float32 (it bounds the codec's quality and the latent the encoder aims at), and so
+does the CLIP image encoder of I2V-14B / FLF2V-14B folders (as diffusers' model cards load it); the
 transformer and the text encoder run in the requested dtype. Latents are normalised per channel,
 ``(z - latents_mean) / latents_std``, as Wan's pipelines do.
 """
@@ -12,7 +13,13 @@ from pathlib import Path
 import torch
 from diffusers import AutoencoderKLWan, WanTransformer3DModel
 from safetensors import SafetensorError
-from transformers import AutoTokenizer, PreTrainedTokenizerBase, UMT5EncoderModel
+from transformers import (
+    AutoTokenizer,
+    CLIPImageProcessorPil,
+    CLIPVisionModel,
+    PreTrainedTokenizerBase,
+    UMT5EncoderModel,
+)
 
 from gvcodec.backbones.base import Condition
 from gvcodec.backbones.conditioning import (
@@ -23,7 +30,8 @@ from gvcodec.backbones.conditioning import (
     null_context,
 )
 from gvcodec.backbones.fingerprint import folder_fingerprint
-from gvcodec.backbones.layout import WanLayout, read_layout
+from gvcodec.backbones.image import image_context
+from gvcodec.backbones.layout import ANCHORED_MODES, WanLayout, read_layout
 from gvcodec.backbones.text import clean_prompt, prompt_context
 from gvcodec.errors import InputError, ModelError
 
@@ -33,7 +41,7 @@ PROMPT_CACHE_SIZE = 8
 
 
 class WanBackbone:
-    """A loaded Wan2.1-layout model: VAE, transformer and (optionally) UMT5 text encoder."""
+    """A loaded Wan2.1-layout model: VAE, transformer, optional UMT5 text encoder and CLIP image encoder."""
 
     def __init__(
         self,
@@ -43,6 +51,7 @@ class WanBackbone:
         transformer: WanTransformer3DModel,
         vae: AutoencoderKLWan,
         text: tuple[PreTrainedTokenizerBase, UMT5EncoderModel] | None,
+        image: tuple[CLIPImageProcessorPil, CLIPVisionModel] | None,
         device: torch.device,
         dtype: torch.dtype,
     ) -> None:
@@ -59,6 +68,7 @@ class WanBackbone:
         self.transformer = transformer
         self.vae = vae
         self.text = text
+        self.image = image
         shape = (1, layout.latent_channels, 1, 1, 1)
         self._latents_mean = torch.tensor(vae.config.latents_mean, dtype=torch.float32, device=device).view(shape)
         self._latents_std = torch.tensor(vae.config.latents_std, dtype=torch.float32, device=device).view(shape)
@@ -93,15 +103,18 @@ class WanBackbone:
         first: torch.Tensor | None = None,
         last: torch.Tensor | None = None,
     ) -> Condition:
-        """Text context and, for a 36-channel transformer, ``cat([frame_mask, cond_latent])``.
+        """Text context; for a 36-channel transformer ``cat([frame_mask, cond_latent])``; with an image
+        encoder the CLIP tokens of the anchors (see :func:`gvcodec.backbones.image.image_context`).
 
         ``cond_latent`` is the normalised latent of ``anchor_video(first, last, F)`` when an anchor is
-        given, zeros otherwise (T2V on an anchored model: mask and latent all zero).
+        given, zeros otherwise (T2V on an anchored model: mask and latent all zero). A model with an image
+        encoder needs exactly its anchors: the first frame (I2V-14B) or the first and last (FLF2V-14B), as
+        diffusers' WanImageToVideoPipeline, which refuses to run without an image.
         """
         latent_frames = self._latent_frames(num_frames)
         self._check_size(height, width)
         anchors = [frame for frame in (first, last) if frame is not None]
-        if anchors and "i2v" not in self.modes:
+        if anchors and not self.layout.anchored:
             raise InputError(
                 f"model {self.name} is text-to-video only ({self.layout.in_channels}-channel transformer): "
                 "it cannot be conditioned on anchor frames; use mode t2v or an I2V-layout model"
@@ -111,9 +124,10 @@ class WanBackbone:
                 raise InputError(f"anchor frame of shape {tuple(frame.shape)}: expected (3, {height}, {width})")
         h, w = height // self.layout.spatial_factor, width // self.layout.spatial_factor
         latent_shape = (self.latent_channels, latent_frames, h, w)
+        image = self._image_tokens(first, last)
         context = self._context(prompt)
-        if "i2v" not in self.modes:
-            return Condition(context=context, extra=None, latent_shape=latent_shape)
+        if not self.layout.anchored:
+            return Condition(context=context, extra=None, image=None, latent_shape=latent_shape)
         if anchors:
             video = anchor_video(
                 None if first is None else first.to(self.device, torch.float32),
@@ -125,10 +139,11 @@ class WanBackbone:
             cond_latent = torch.zeros(latent_shape, device=self.device)
         mask = frame_mask(num_frames, h, w, first is not None, last is not None, self.temporal_factor)
         extra = condition_channels(mask.to(self.device), cond_latent).to(self.dtype)
-        return Condition(context=context, extra=extra, latent_shape=latent_shape)
+        return Condition(context=context, extra=extra, image=image, latent_shape=latent_shape)
 
     def velocity(self, x: torch.Tensor, t: float, condition: Condition) -> torch.Tensor:
-        """``u(x_t, t)``: the transformer on ``cat([x_t, extra])`` at timestep ``1000 t``, as float32."""
+        """``u(x_t, t)``: the transformer on ``cat([x_t, extra])`` at timestep ``1000 t``, with the condition's
+        text context and image tokens, as float32."""
         if tuple(x.shape) != condition.latent_shape:
             raise InputError(
                 f"latent of shape {tuple(x.shape)} does not match its condition, built for {condition.latent_shape}"
@@ -142,9 +157,27 @@ class WanBackbone:
                 hidden_states=hidden,
                 timestep=timestep,
                 encoder_hidden_states=condition.context,
+                encoder_hidden_states_image=condition.image,
                 return_dict=False,
             )[0]
         return out[0].float()
+
+    def _image_tokens(self, first: torch.Tensor | None, last: torch.Tensor | None) -> torch.Tensor | None:
+        """CLIP tokens of the anchors for a model with an image encoder, ``None`` for any other model."""
+        if self.image is None:
+            return None
+        expected = ("first",) if self.layout.image_anchors == 1 else ("first", "last")
+        given = tuple(role for role, frame in (("first", first), ("last", last)) if frame is not None)
+        if given != expected:
+            (mode,) = self.modes
+            raise InputError(
+                f"model {self.name} conditions every GOP on CLIP image tokens of its {' and '.join(expected)} "
+                f"anchor frame{'s' if len(expected) > 1 else ''} (Wan2.1 {mode.upper()}-14B layout), got "
+                f"{' and '.join(given) or 'no anchor'}: it codes mode {mode} only, not "
+                f"{' or '.join(sorted(ANCHORED_MODES - self.modes))}"
+            )
+        processor, encoder = self.image
+        return image_context(processor, encoder, [first, last][: len(expected)], self.device, self.dtype)
 
     def _context(self, prompt: str) -> torch.Tensor:
         """Text context for ``prompt``; the last few are cached because every GOP of a stream reuses one."""
@@ -203,6 +236,13 @@ def load_wan(folder: Path, name: str, device: torch.device, dtype: torch.dtype) 
             tokenizer = AutoTokenizer.from_pretrained(folder / "tokenizer", local_files_only=True)
             encoder = UMT5EncoderModel.from_pretrained(folder / "text_encoder", dtype=dtype, local_files_only=True)
             text = (tokenizer, encoder.to(device).eval())
+        image = None
+        if layout.image_anchors:
+            processor = CLIPImageProcessorPil.from_pretrained(folder / "image_processor", local_files_only=True)
+            image_encoder = CLIPVisionModel.from_pretrained(
+                folder / "image_encoder", dtype=torch.float32, local_files_only=True
+            )
+            image = (processor, image_encoder.to(device).eval())
     except (OSError, ValueError, SafetensorError) as error:
         raise ModelError(f"model folder {folder} could not be loaded: {error}") from error
     return WanBackbone(
@@ -212,6 +252,7 @@ def load_wan(folder: Path, name: str, device: torch.device, dtype: torch.dtype) 
         transformer=transformer.to(device).eval(),
         vae=vae.to(device).eval(),
         text=text,
+        image=image,
         device=device,
         dtype=dtype,
     )

@@ -1,7 +1,7 @@
 """Rate points of gvc-bench: one clip coded by one codec at one setting, measured against the source.
 
 A point is a flat dict (one CSV row): clip, codec, setting, bytes, bpp, the metrics, encode and decode
-seconds, device. Points are appended to a JSON-lines file as soon as they are measured, so an
+seconds, device; gvcodec points also split their bytes into header, anchors, codebook, residual and framing. Points are appended to a JSON-lines file as soon as they are measured, so an
 interrupted run resumes where it stopped.
 """
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from container import decode_packet, packet_sections
 from gvcodec.baselines import encode_baseline
 from gvcodec.codec import Decoder, Encoder, bits_per_pixel, read_stream
 from gvcodec.io.frames import VideoInfo, Yuv420Frame
@@ -73,15 +75,19 @@ def gvcodec_point(clip: Clip, setting: GvcSetting, model: str, device: str, metr
         mode=setting.mode, model=model, device=device, quiet=True, **options,
     )
     stream = bytearray(encoder.extradata)
+    sections = Counter({"header": len(stream)})
     for frame in (*clip.frames, None):
-        stream += b"".join(packet.data for packet in encoder.encode(frame))
+        for packet in encoder.encode(frame):
+            stream += packet.data
+            sections.update(packet_sections(decode_packet(packet.data), len(packet.data)))
     encode_seconds = time.monotonic() - started
     started = time.monotonic()
     header, packets = read_stream(io.BytesIO(bytes(stream)))
     decoder = Decoder(header, backbone=encoder.backbone, quiet=True)
     decoded = [frame for packet in packets for frame in decoder.decode_yuv(packet)]
     decode_seconds = time.monotonic() - started
-    return _point(clip, "gvcodec", setting.label, len(stream), decoded, encode_seconds, decode_seconds, device, metrics)
+    point = _point(clip, "gvcodec", setting.label, len(stream), decoded, encode_seconds, decode_seconds, device, metrics)
+    return {**point, **{f"{name}_bytes": size for name, size in sections.items()}}
 
 
 def baseline_point(clip: Clip, codec: str, quality: int, workdir: Path, preset: str | None, metrics: Sequence[str]) -> dict:

@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
 
 from gvcodec.bench.bjontegaard import bd_rate  # noqa: E402
+from gvcodec.codebook.keys import DENSE_GENERATOR  # noqa: E402
 
 PLOTTED = ("psnr_rgb", "psnr_y", "msssim", "lpips", "vmaf")
 HIGHER_IS_BETTER = {"psnr_rgb": True, "psnr_y": True, "msssim": True, "lpips": False, "vmaf": True}
@@ -48,7 +49,12 @@ def curves(points: Sequence[dict]) -> dict[str, dict[str, list[dict]]]:
 
 
 def _curve_name(point: dict) -> str:
-    return f"gvcodec {point['setting'].split()[0]}" if point["codec"] == "gvcodec" else point["codec"]
+    """A baseline's name, or ``gvcodec MODE`` (``gvcodec MODE dense`` for the dense codebook, generator 1)."""
+    if point["codec"] != "gvcodec":
+        return point["codec"]
+    mode, *options = point["setting"].split()
+    generator = dict(option.split("=", 1) for option in options).get("atom_generator")
+    return f"gvcodec {mode}" + (" dense" if generator == str(DENSE_GENERATOR) else "")
 
 
 def _mean_point(group: Sequence[dict]) -> dict:

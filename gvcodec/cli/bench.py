@@ -29,6 +29,7 @@ from gvcodec.bench.points import (
 )
 from gvcodec.bench.report import AVERAGE, bd_markdown, bd_table, curves, plot_curves, write_csv
 from gvcodec.cli.common import run_command
+from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS
 from gvcodec.errors import InputError
 from gvcodec.metrics import METRICS
 
@@ -53,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--modes", nargs="+", default=["t2v"], help="gvcodec modes (default t2v)")
     parser.add_argument("--atoms", nargs="+", type=int, default=[8, 32, 128], help="gvcodec atom counts (default 8 32 128)")
     parser.add_argument("--codebook", type=int, default=16384, help="codebook size K (default 16384)")
+    parser.add_argument(
+        "--atom-generators",
+        nargs="+",
+        type=int,
+        default=[DEFAULT_GENERATOR],
+        choices=GENERATORS,
+        help=f"gvcodec atom generators: 1 dense, 2 shifted (default {DEFAULT_GENERATOR})",
+    )
     parser.add_argument("--steps", type=int, default=20, help="sampler steps (default 20)")
     parser.add_argument("--codecs", nargs="+", default=list(CODECS), help=f"baselines (default {' '.join(CODECS)})")
     parser.add_argument("--metrics", nargs="+", default=list(METRICS), help=f"metrics (default {' '.join(METRICS)})")
@@ -83,7 +92,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
         baselines = [(codec, quality) for codec in args.codecs for quality in rate_points(codec)]
         presets = {}
     settings = [
-        GvcSetting(mode, (("atoms", m), ("codebook", codebook), ("steps", steps))) for mode in args.modes for m in atoms
+        GvcSetting(mode, (("atoms", m), ("codebook", codebook), ("steps", steps), ("atom_generator", generator)))
+        for mode in args.modes
+        for generator in args.atom_generators
+        for m in atoms
     ]
     return Plan(clips=clips, frames=frames, settings=settings, baselines=baselines, presets=presets)
 

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from gvcodec.cli.common import add_model_arguments, argument_type, atomic_output, run_command
 from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC
+from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS
 from gvcodec.codec import MODES, Encoder, Packet, bits_per_pixel
 from gvcodec.io.open import VideoSink, open_input, open_output, parse_fps, parse_size
 
@@ -32,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--target-bpp", type=float, help="target bits per pixel over the clip; chooses the atoms of each GOP (overrides --atoms)"
     )
     parser.add_argument("--codebook", type=int, default=16384, help="codebook size K (default 16384)")
+    parser.add_argument(
+        "--atom-generator",
+        type=int,
+        default=DEFAULT_GENERATOR,
+        choices=GENERATORS,
+        help=f"codebook atoms: 1 dense (slow search), 2 shifted (FFT search) (default {DEFAULT_GENERATOR})",
+    )
     parser.add_argument("--steps", type=int, default=20, help="sampler steps N (default 20)")
     parser.add_argument("--tail-steps", type=int, default=3, help="final uncoded ODE steps (default 3)")
     parser.add_argument("--shift", type=float, help="timestep shift (default: 3 for t2v, 5 for i2v and flf2v)")
@@ -82,6 +90,7 @@ def encode(args: argparse.Namespace) -> None:
             atoms=args.atoms,
             target_bpp=args.target_bpp,
             codebook=args.codebook,
+            atom_generator=args.atom_generator,
             steps=args.steps,
             tail_steps=args.tail_steps,
             shift=args.shift,

@@ -26,9 +26,10 @@ Frame = TypeVar("Frame")
 
 @dataclass(frozen=True)
 class CodingParams:
-    """Stream-wide coding parameters: sampler settings, seed, codebook size ``K`` and atoms ``M``."""
+    """Stream-wide coding parameters: sampler settings, atom generator, seed, codebook size ``K`` and atoms ``M``."""
 
     sampler: SamplerSettings
+    atom_generator: int
     seed: int
     codebook_size: int
     atoms: int
@@ -99,6 +100,11 @@ class GopPlan:
         last = decoded.get("last", first) if self.last_anchor else None
         return first, last
 
+    @property
+    def carries_output(self) -> bool:
+        """Whether the next GOP starts on this GOP's decoded output (I2V), so the encoder must decode it."""
+        return self.chained and not self.last_anchor
+
     def carry(self, outputs: list[Frame], last: Frame | None) -> Frame | None:
         """The frame the next GOP starts on: the last condition frame when GOPs carry a last anchor, else
         the GOP's last output frame (the chain of I2V); ``None`` when GOPs are independent."""
@@ -137,6 +143,7 @@ def tail_atom_counts(params: CodingParams, latent_frames: int, tail_frames: int,
 
 def _layout(params: CodingParams, gop_index: int, atom_counts: tuple[int, ...], latent_frames: int) -> AtomLayout:
     return AtomLayout(
+        generator=params.atom_generator,
         seed=params.seed,
         gop=gop_index,
         codebook_size=params.codebook_size,

@@ -1,0 +1,47 @@
+"""The noise codebook: seeded Gaussian atoms, top-M atom search, the unit-variance mix and choice packing.
+
+Two atom generators (the stream header names one): 1, the dense codebook (``dense``: ``K D`` draws per
+search), and 2, the shifted codebook (``shifted``: a few FFTs per search; the default).
+"""
+from gvcodec.codebook.dense import dense_atoms, torch_dense_atoms, torch_dense_scores
+from gvcodec.codebook.gaussian import gaussian_table, normal_quantiles
+from gvcodec.codebook.keys import (
+    DEFAULT_GENERATOR,
+    DENSE_GENERATOR,
+    GENERATORS,
+    INITIAL_NOISE_STEP,
+    SHIFTED_GENERATOR,
+    AtomChoice,
+    AtomKey,
+    check_generator,
+)
+from gvcodec.codebook.packing import pack_choices, unpack_choices
+from gvcodec.codebook.search import atom_scores, generate_atoms, initial_noise, mix_atoms, search_atoms
+from gvcodec.codebook.shifted import scramble, shifted_atoms
+from gvcodec.combinatorial import choice_bits
+
+__all__ = [
+    "DEFAULT_GENERATOR",
+    "DENSE_GENERATOR",
+    "GENERATORS",
+    "INITIAL_NOISE_STEP",
+    "SHIFTED_GENERATOR",
+    "AtomChoice",
+    "AtomKey",
+    "atom_scores",
+    "check_generator",
+    "choice_bits",
+    "dense_atoms",
+    "gaussian_table",
+    "generate_atoms",
+    "initial_noise",
+    "mix_atoms",
+    "normal_quantiles",
+    "pack_choices",
+    "scramble",
+    "search_atoms",
+    "shifted_atoms",
+    "torch_dense_atoms",
+    "torch_dense_scores",
+    "unpack_choices",
+]
