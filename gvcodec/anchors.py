@@ -43,7 +43,7 @@ ANCHOR_CODECS: dict[str, AnchorCodec] = {
         decoder="libdav1d",
         max_quality=63,
         default_quality=32,
-        options=(("preset", "6"), ("svtav1-params", "keyint=1")),
+        options=(("preset", "4"), ("svtav1-params", "keyint=1")),
     ),
     "libx265": AnchorCodec(
         encoder="libx265",

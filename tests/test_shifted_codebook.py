@@ -149,3 +149,17 @@ def test_bad_indices_are_refused() -> None:
 def test_empty_choice_has_no_mix() -> None:
     with pytest.raises(InputError, match="no atoms"):
         mix_atoms(KEY, AtomChoice((), ()), 16)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("generator", [DENSE_GENERATOR, SHIFTED_GENERATOR])
+def test_atoms_mixes_and_choices_are_identical_on_cuda(generator: int) -> None:
+    key = AtomKey(seed=20261126, gop=3, step=7, frame=2, generator=generator)
+    dim = 16 * 32 * 56
+    indices = torch.tensor([0, 1, 4095, 16383, 28672, 40000])
+    assert torch.equal(generate_atoms(key, indices, dim, "cuda").cpu(), generate_atoms(key, indices, dim, "cpu"))
+    residual = smooth_residual(16, 32, 56)
+    on_cpu = search_atoms(key, residual, 16384, 64)
+    on_cuda = search_atoms(key, residual.cuda(), 16384, 64)
+    assert len(set(on_cpu.indices) & set(on_cuda.indices)) >= 62
+    assert torch.equal(mix_atoms(key, on_cpu, dim, "cuda").cpu(), mix_atoms(key, on_cpu, dim, "cpu"))

@@ -4,10 +4,16 @@ The VAE always runs in float32 (it bounds the codec's quality and the latent the
 does the CLIP image encoder of I2V-14B / FLF2V-14B folders (as diffusers' model cards load it); the
 transformer and the text encoder run in the requested dtype. Latents are normalised per channel,
 ``(z - latents_mean) / latents_std``, as Wan's pipelines do.
+
+On CUDA the transformer's float32 stays exact float32 (the decoder replays its calls), while the VAE may
+use TF32 tensor cores: a VAE pass is done once, not iterated, so its rounding does not compound (the
+720p VAE runs 3.6x faster; BENCHMARKS.md gives the cross-device drift it costs).
 """
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -75,8 +81,13 @@ class WanBackbone:
         self._contexts: OrderedDict[str, torch.Tensor] = OrderedDict()
 
     def encode_video(self, video: torch.Tensor) -> torch.Tensor:
-        """Normalised posterior mean ``(mu(video) - latents_mean) / latents_std``, shape ``(C, F', h, w)``."""
+        """Normalised posterior mean ``(mu(video) - latents_mean) / latents_std``, shape ``(C, F', h, w)``: the
+        encoder's target (TF32 allowed on CUDA)."""
         self._check_video(video)
+        with tf32_allowed(self.device):
+            return self._posterior_mean(video)
+
+    def _posterior_mean(self, video: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
             posterior = self.vae.encode(video.to(self.device, torch.float32)[None]).latent_dist
             latent = (posterior.mean - self._latents_mean) / self._latents_std
@@ -89,7 +100,7 @@ class WanBackbone:
                 f"latent of shape {tuple(latent.shape)} cannot be decoded by {self.name}: "
                 f"expected ({self.latent_channels}, F', h, w)"
             )
-        with torch.no_grad():
+        with torch.no_grad(), tf32_allowed(self.device):
             z = latent.to(self.device, torch.float32)[None] * self._latents_std + self._latents_mean
             video = self.vae.decode(z).sample
         return video[0].float().clamp(-1.0, 1.0)
@@ -134,7 +145,8 @@ class WanBackbone:
                 None if last is None else last.to(self.device, torch.float32),
                 num_frames,
             )
-            cond_latent = self.encode_video(video)
+            # Both sides feed it to every model call, so it stays exact float32 (no TF32).
+            cond_latent = self._posterior_mean(video)
         else:
             cond_latent = torch.zeros(latent_shape, device=self.device)
         mask = frame_mask(num_frames, h, w, first is not None, last is not None, self.temporal_factor)
@@ -218,14 +230,36 @@ class WanBackbone:
         self._check_size(video.shape[2], video.shape[3])
 
 
+@contextlib.contextmanager
+def tf32_allowed(device: torch.device) -> Iterator[None]:
+    """Within the block, float32 matmuls and convolutions on CUDA may use TF32 (restored afterwards)."""
+    if device.type != "cuda":
+        yield
+        return
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+def configure_cuda_replay(device: torch.device) -> None:
+    """On CUDA, make model calls repeatable and close to the CPU's: the decoder must replay the encoder's
+    model calls bit for bit (no autotuned convolution choice), and a stream decoded on another device
+    drifts less when float32 stays float32 (no TF32 matmuls or convolutions)."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+
+
 def load_wan(folder: Path, name: str, device: torch.device, dtype: torch.dtype) -> WanBackbone:
     """Load a checked Wan2.1-layout folder from local files only (never the hub)."""
     layout = read_layout(folder)
     fingerprint = folder_fingerprint(folder, *layout.fingerprint_inputs())
-    if device.type == "cuda":
-        # The decoder must replay the encoder's model calls bit for bit: no autotuned convolution choice.
-        torch.backends.cudnn.benchmark = False
-        torch.backends.cudnn.deterministic = True
+    configure_cuda_replay(device)
     try:
         transformer = WanTransformer3DModel.from_pretrained(
             folder / "transformer", torch_dtype=dtype, local_files_only=True

@@ -62,8 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=GENERATORS,
         help=f"gvcodec atom generators: 1 dense, 2 shifted (default {DEFAULT_GENERATOR})",
     )
+    parser.add_argument(
+        "--anchor-q", nargs="+", type=int, help="anchor qualities of i2v and flf2v (default: the anchor codec's default)"
+    )
     parser.add_argument("--steps", type=int, default=20, help="sampler steps (default 20)")
-    parser.add_argument("--codecs", nargs="+", default=list(CODECS), help=f"baselines (default {' '.join(CODECS)})")
+    parser.add_argument(
+        "--codecs", nargs="*", default=list(CODECS), help=f"baselines, none for gvcodec alone (default {' '.join(CODECS)})"
+    )
     parser.add_argument("--metrics", nargs="+", default=list(METRICS), help=f"metrics (default {' '.join(METRICS)})")
     parser.add_argument("--model", default="nano", help="gvcodec model (default nano)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -92,12 +97,20 @@ def make_plan(args: argparse.Namespace) -> Plan:
         baselines = [(codec, quality) for codec in args.codecs for quality in rate_points(codec)]
         presets = {}
     settings = [
-        GvcSetting(mode, (("atoms", m), ("codebook", codebook), ("steps", steps), ("atom_generator", generator)))
+        GvcSetting(mode, (("atoms", m), ("codebook", codebook), ("steps", steps), ("atom_generator", generator), *anchor))
         for mode in args.modes
+        for anchor in _anchor_options(mode, args.anchor_q)
         for generator in args.atom_generators
         for m in atoms
     ]
     return Plan(clips=clips, frames=frames, settings=settings, baselines=baselines, presets=presets)
+
+
+def _anchor_options(mode: str, qualities: list[int] | None) -> list[tuple[tuple[str, int], ...]]:
+    """One anchor-quality option per ``--anchor-q`` value for the anchored modes; none for T2V or by default."""
+    if mode == "t2v" or not qualities:
+        return [()]
+    return [(("anchor_quality", quality),) for quality in qualities]
 
 
 def bench(args: argparse.Namespace) -> None:

@@ -1,0 +1,31 @@
+"""Where and when a measurement ran: the device's name, the torch build, CPU threads and the UTC time."""
+from __future__ import annotations
+
+import contextlib
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+CPUINFO = Path("/proc/cpuinfo")
+
+
+def device_name(device: torch.device) -> str:
+    """The GPU's name, or the CPU's model name from ``/proc/cpuinfo`` (``platform`` where there is none)."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    with contextlib.suppress(OSError):
+        for line in CPUINFO.read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    return platform.processor() or platform.machine()
+
+
+def run_context() -> dict[str, object]:
+    """``torch`` version, CPU ``threads`` and ``date`` (UTC, ISO 8601) of a run, for its JSON record."""
+    return {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
