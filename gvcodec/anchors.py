@@ -37,19 +37,22 @@ class AnchorCodec:
     options: tuple[tuple[str, str], ...]
 
 
+# Default CRFs chosen by rate-distortion for the default (nano) model: its output tops out near 21-24 dB,
+# so anchors at SVT-AV1 CRF 48 (about 28 dB) give FLF2V and I2V the same quality as CRF 32 (34 dB) for
+# 44% / 11% fewer bits (BENCHMARKS.md). A model with a higher ceiling wants a lower --anchor-q.
 ANCHOR_CODECS: dict[str, AnchorCodec] = {
     "libsvtav1": AnchorCodec(
         encoder="libsvtav1",
         decoder="libdav1d",
         max_quality=63,
-        default_quality=32,
+        default_quality=48,
         options=(("preset", "4"), ("svtav1-params", "keyint=1")),
     ),
     "libx265": AnchorCodec(
         encoder="libx265",
         decoder="hevc",
         max_quality=51,
-        default_quality=28,
+        default_quality=40,
         options=(("preset", "slow"), ("x265-params", "keyint=1:info=0:log-level=error")),
     ),
 }

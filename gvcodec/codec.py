@@ -166,17 +166,20 @@ def as_yuv420(frame: Yuv420Frame | av.VideoFrame | np.ndarray) -> Yuv420Frame:
     )
 
 
-def _frames_to_video(frames: list[Yuv420Frame], coded_frames: int, width: int, height: int) -> torch.Tensor:
-    return pad_video(yuv420_to_rgb(frames), coded_frames, width, height)
+def _frames_to_video(
+    frames: list[Yuv420Frame], coded_frames: int, width: int, height: int, device: torch.device
+) -> torch.Tensor:
+    """Padded RGB video on ``device``; the colour conversion runs there too (33 720p frames: seconds on a CPU)."""
+    return pad_video(yuv420_to_rgb(frames, device), coded_frames, width, height)
 
 
 def _video_to_frames(video: torch.Tensor, count: int, width: int, height: int) -> list[Yuv420Frame]:
-    return rgb_to_yuv420(video[:, :count, :height, :width].float().cpu())
+    return rgb_to_yuv420(video[:, :count, :height, :width].float())
 
 
-def _condition_tensor(frame: Yuv420Frame | None, width: int, height: int) -> torch.Tensor | None:
+def _condition_tensor(frame: Yuv420Frame | None, width: int, height: int, device: torch.device) -> torch.Tensor | None:
     """A condition frame as the backbone takes it: ``(3, H, W)`` RGB in [-1, 1] at the padded size."""
-    return None if frame is None else _frames_to_video([frame], 1, width, height)[:, 0]
+    return None if frame is None else _frames_to_video([frame], 1, width, height, device)[:, 0]
 
 
 @dataclass
@@ -358,7 +361,7 @@ class Encoder:
         first_condition, last_condition = self.plan.condition_frames(decoded, self._chain.carried)
         coded_frames = coded_frame_count(len(span), self.backbone.temporal_factor)
         padded_width, padded_height = padded_size(self.width, self.height, self.backbone.pixel_multiple)
-        video = _frames_to_video(span, coded_frames, padded_width, padded_height)
+        video = _frames_to_video(span, coded_frames, padded_width, padded_height, self.backbone.device)
         coded, latent, target = encode_gop(
             self.backbone,
             video,
@@ -366,8 +369,8 @@ class Encoder:
             self.params,
             self.options.prompt,
             self._atom_counts(len(frames), len(span), sum(len(anchor.data) for anchor in anchors)),
-            first=_condition_tensor(first_condition, padded_width, padded_height),
-            last=_condition_tensor(last_condition, padded_width, padded_height),
+            first=_condition_tensor(first_condition, padded_width, padded_height, self.backbone.device),
+            last=_condition_tensor(last_condition, padded_width, padded_height, self.backbone.device),
             quiet=self.options.quiet,
         )
         residual = b""
@@ -499,8 +502,8 @@ class Decoder:
             coded_frames,
             height,
             width,
-            first=_condition_tensor(first_condition, width, height),
-            last=_condition_tensor(last_condition, width, height),
+            first=_condition_tensor(first_condition, width, height, self.backbone.device),
+            last=_condition_tensor(last_condition, width, height, self.backbone.device),
             quiet=self.quiet,
         )
         if gop.residual:

@@ -12,9 +12,11 @@ Chroma siting is "jpeg" / MPEG-1 centred: chroma sample ``j`` sits between luma 
 ``2j + 1`` in both directions, as in the eval clips (``C420jpeg``). Upsampling is bilinear at that
 siting; downsampling is the mean of each 2x2 luma block.
 
-Both directions compute in float64 on the CPU with elementwise operations and fixed-order sums only,
-so equal inputs give bit-identical outputs on every run and machine (the encoder's ``--recon`` and
-the decoder's output are compared byte for byte).
+Both directions compute in float64 with elementwise operations and fixed-order sums only, on the device
+the codec runs on (the CPU by default), so equal inputs give bit-identical outputs on every run (the
+encoder's ``--recon`` and the decoder's output are compared byte for byte). Another device may contract
+a multiply-add differently and move a value across a rounding boundary: one code value at rare pixels,
+far inside the drift that another device's model numerics already cause.
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def _upsample_axis(plane: torch.Tensor, axis: int, full: int) -> torch.Tensor:
     replication). So ``out[2j] = 3/4 c[j] + 1/4 c[j - 1]`` and ``out[2j + 1] = 3/4 c[j] + 1/4 c[j + 1]``.
     """
     half = plane.shape[axis]
-    x = torch.arange(full, dtype=torch.float64)
+    x = torch.arange(full, dtype=torch.float64, device=plane.device)
     s = (x - 0.5) / 2.0
     i0 = torch.floor(s)
     w = s - i0
@@ -76,8 +78,8 @@ def _downsample_chroma(plane: torch.Tensor) -> torch.Tensor:
     return ((top_left + top_right) + (bottom_left + bottom_right)) / 4.0
 
 
-def yuv420_to_rgb(frames: Sequence[Yuv420Frame]) -> torch.Tensor:
-    """Frames -> RGB video ``(3, F, H, W)`` float32 in [-1, 1] (equations in the module docstring).
+def yuv420_to_rgb(frames: Sequence[Yuv420Frame], device: torch.device | str = "cpu") -> torch.Tensor:
+    """Frames -> RGB video ``(3, F, H, W)`` float32 in [-1, 1] on ``device`` (equations in the module docstring).
 
     Chroma is upsampled bilinearly at centred siting; RGB is clamped to [-1, 1] (out-of-gamut
     YCbCr combinations exist in 8-bit limited range).
@@ -91,9 +93,9 @@ def yuv420_to_rgb(frames: Sequence[Yuv420Frame]) -> torch.Tensor:
                 f"all frames of a video must have one size: frame 0 is {width}x{height}, "
                 f"frame {index} is {frame.width}x{frame.height}"
             )
-    luma = torch.from_numpy(np.stack([f.y for f in frames])).to(torch.float64)
-    cb_half = torch.from_numpy(np.stack([f.u for f in frames])).to(torch.float64)
-    cr_half = torch.from_numpy(np.stack([f.v for f in frames])).to(torch.float64)
+    luma = torch.from_numpy(np.stack([f.y for f in frames])).to(device).to(torch.float64)
+    cb_half = torch.from_numpy(np.stack([f.u for f in frames])).to(device).to(torch.float64)
+    cr_half = torch.from_numpy(np.stack([f.v for f in frames])).to(device).to(torch.float64)
 
     y = (luma - 16.0) / 219.0
     cb = (_upsample_chroma(cb_half, height, width) - 128.0) / 224.0
@@ -108,7 +110,7 @@ def yuv420_to_rgb(frames: Sequence[Yuv420Frame]) -> torch.Tensor:
 
 def _quantise(value: torch.Tensor, low: int, high: int) -> np.ndarray:
     """Round half up (``floor(v + 1/2)``), clip to ``[low, high]``, as C-contiguous uint8 planes."""
-    return torch.floor(value + 0.5).clamp(low, high).to(torch.uint8).contiguous().numpy()
+    return torch.floor(value + 0.5).clamp(low, high).to(torch.uint8).cpu().contiguous().numpy()
 
 
 def rgb_to_yuv420(video: torch.Tensor) -> list[Yuv420Frame]:
@@ -122,13 +124,13 @@ def rgb_to_yuv420(video: torch.Tensor) -> list[Yuv420Frame]:
         Cr = 128 + 224 (R - y) / (2 (1 - Kr))
 
     then rounded half up and clipped to 16..235 (Y) and 16..240 (Cb, Cr). Computed in float64 on the
-    CPU whatever the input's device and dtype, so it is deterministic.
+    input's device whatever its dtype.
     """
     if video.dim() != 4 or video.shape[0] != 3:
         raise InputError(f"rgb_to_yuv420 expects a (3, F, H, W) tensor, got shape {tuple(video.shape)}")
     if video.shape[1] == 0 or video.shape[2] == 0 or video.shape[3] == 0:
         raise InputError(f"rgb_to_yuv420 got an empty video of shape {tuple(video.shape)}")
-    rgb = (video.detach().to(device="cpu", dtype=torch.float64).clamp(-1.0, 1.0) + 1.0) / 2.0
+    rgb = (video.detach().to(torch.float64).clamp(-1.0, 1.0) + 1.0) / 2.0
     red, green, blue = rgb[0], rgb[1], rgb[2]
 
     y = KR * red + KG * green + KB * blue

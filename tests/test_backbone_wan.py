@@ -44,21 +44,7 @@ def read_y4m_rgb(path: Path, frames: int) -> torch.Tensor:
     return (rgb / 127.5 - 1).clamp(-1, 1)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def isolated_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Fingerprint digests go to a temporary XDG cache, never the user's."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
-        yield
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The tiny models are all overhead: one thread is faster and does not suffer from a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_cache", "one_thread")
 
 
 @pytest.fixture(autouse=True)

@@ -68,5 +68,7 @@ def test_curves_keep_dense_and_shifted_codebooks_apart() -> None:
         {"clip": "c", "codec": "gvcodec", "setting": f"t2v atoms={m} atom_generator={g}", "bpp": m * g, "psnr_rgb": m}
         for g in (1, 2) for m in (4, 8)
     ]
-    points += [{**points[0], "setting": "flf2v atoms=4 anchor_quality=48"}]
-    assert set(curves(points)["c"]) == {"gvcodec t2v", "gvcodec t2v dense", "gvcodec flf2v anchor-q=48"}
+    points += [{**points[0], "setting": "flf2v atoms=4 anchor_quality=48"}, {**points[0], "setting": "t2v atoms=4 seed=1"}]
+    assert set(curves(points)["c"]) == {
+        "gvcodec t2v", "gvcodec t2v dense", "gvcodec flf2v anchor-q=48", "gvcodec t2v seed=1"
+    }

@@ -1,10 +1,8 @@
 """benchmarks/anchor_codecs.py and benchmarks/residual_coding.py on a 64x48 crop of a real clip."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -14,21 +12,11 @@ import pytest
 
 from gvcodec.errors import InputError, StreamError
 from gvcodec.residual import encode_residual
-from tests.conftest import eval_clip
+from tests.conftest import eval_clip, load_script
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = "bear_64x48"
 WIDTH, HEIGHT = 64, 48
-
-
-def load_script(name: str) -> ModuleType:
-    """A script of ``benchmarks/`` (not a package) imported from its path as ``benchmarks_<name>``."""
-    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", REPO / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

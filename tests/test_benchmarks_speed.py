@@ -1,10 +1,8 @@
 """benchmarks/speed.py and benchmarks/cross_device.py at toy size on the CPU, and the random Wan2.1-1.3B build."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -16,19 +14,10 @@ import gvcodec.codec
 import gvcodec.noise
 from gvcodec.io.y4m import Y4MWriter
 from gvcodec.testing.random_wan import LAYERS, NAME, transformer_config
+from tests.conftest import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 CARPHONE = REPO / "examples" / "carphone_176x144_17f.y4m"
-
-
-def load_script(name: str) -> ModuleType:
-    """A script of ``benchmarks/`` (not a package) imported from its path, registered as ``benchmarks_<name>``."""
-    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", REPO / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

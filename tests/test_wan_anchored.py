@@ -22,21 +22,7 @@ ANCHORS = {"i2v": [1, 0], "flf2v": [2, 1]}
 MODE_OPTIONS = {"i2v": ["--tail-frames", "1"], "flf2v": []}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def isolated_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Fingerprint digests go to a temporary XDG cache, never the user's (the CLIs inherit the variable)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
-        yield
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The tiny models are all overhead: one thread is faster and does not suffer from a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("isolated_cache", "one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -50,14 +50,16 @@ def curves(points: Sequence[dict]) -> dict[str, dict[str, list[dict]]]:
 
 def _curve_name(point: dict) -> str:
     """A baseline's name, or ``gvcodec MODE`` plus ``dense`` for the dense codebook (generator 1) and
-    ``anchor-q=Q`` for a chosen anchor quality: every gvcodec setting but the atom count."""
+    ``anchor-q=Q`` for a chosen anchor quality and ``seed=S`` for a chosen seed: every gvcodec setting but
+    the atom count."""
     if point["codec"] != "gvcodec":
         return point["codec"]
     mode, *options = point["setting"].split()
     settings = dict(option.split("=", 1) for option in options)
     dense = " dense" if settings.get("atom_generator") == str(DENSE_GENERATOR) else ""
     anchor = f" anchor-q={settings['anchor_quality']}" if "anchor_quality" in settings else ""
-    return f"gvcodec {mode}{dense}{anchor}"
+    seed = f" seed={settings['seed']}" if "seed" in settings else ""
+    return f"gvcodec {mode}{dense}{anchor}{seed}"
 
 
 def _mean_point(group: Sequence[dict]) -> dict:

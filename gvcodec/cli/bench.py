@@ -65,11 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--anchor-q", nargs="+", type=int, help="anchor qualities of i2v and flf2v (default: the anchor codec's default)"
     )
+    parser.add_argument(
+        "--seeds", nargs="+", type=int, help="stream seeds, one curve each, to see the spread of RD (default: 0 alone)"
+    )
     parser.add_argument("--steps", type=int, default=20, help="sampler steps (default 20)")
     parser.add_argument(
         "--codecs", nargs="*", default=list(CODECS), help=f"baselines, none for gvcodec alone (default {' '.join(CODECS)})"
     )
-    parser.add_argument("--metrics", nargs="+", default=list(METRICS), help=f"metrics (default {' '.join(METRICS)})")
+    parser.add_argument("--metrics", nargs="+", choices=METRICS, default=list(METRICS), help=f"metrics (default {' '.join(METRICS)})")
     parser.add_argument("--model", default="nano", help="gvcodec model (default nano)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--quick", action="store_true", help="CI-sized run: 2 clips, 9 frames, small settings, fast presets")
@@ -97,9 +100,12 @@ def make_plan(args: argparse.Namespace) -> Plan:
         baselines = [(codec, quality) for codec in args.codecs for quality in rate_points(codec)]
         presets = {}
     settings = [
-        GvcSetting(mode, (("atoms", m), ("codebook", codebook), ("steps", steps), ("atom_generator", generator), *anchor))
+        GvcSetting(
+            mode, (("atoms", m), ("codebook", codebook), ("steps", steps), ("atom_generator", generator), *anchor, *seed)
+        )
         for mode in args.modes
         for anchor in _anchor_options(mode, args.anchor_q)
+        for seed in ([(("seed", s),) for s in args.seeds] if args.seeds else [()])
         for generator in args.atom_generators
         for m in atoms
     ]

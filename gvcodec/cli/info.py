@@ -71,7 +71,8 @@ def _print_text(report: dict[str, Any]) -> None:
     print(f"  {header['width']}x{header['height']} @ {header['fps']} fps, {report['frames']} frames, GOP {header['gop_length']}")
     print(
         f"  sampler: N={sampler['num_steps']} tail={sampler['tail_steps']} shift={sampler['shift']} "
-        f"g={sampler['g_scale']} K={sampler['codebook_size']} M={sampler['atoms']} seed={sampler['seed']}"
+        f"g={sampler['g_scale']} K={sampler['codebook_size']} M={sampler['atoms']} seed={sampler['seed']} "
+        f"atom generator {header['atom_generator']}"
     )
     print(f"  model fingerprint {header['fingerprint']}")
     print(f"  prompt {header['prompt']!r}")
