@@ -66,8 +66,8 @@ def test_anchor_json_records_the_machine_every_point_and_the_bd_rate(anchor_resu
     keys = ("machine", "date", "torch", "pyav", "command", "sweeps", "points", "bd_rate", "at_default", "average_curves")
     for key in keys:
         assert key in anchor_result
-    # Each sweep gains its codec's default CRF (32 for SVT-AV1, 28 for x265).
-    assert anchor_result["sweeps"] == {"libsvtav1": [24, 32, 40, 56], "libx265": [22, 28, 34, 46]}
+    # Each sweep gains its codec's default CRF (48 for SVT-AV1, 40 for x265).
+    assert anchor_result["sweeps"] == {"libsvtav1": [24, 40, 48, 56], "libx265": [22, 34, 40, 46]}
     assert len(anchor_result["points"]) == 8
     for metric in ("psnr_rgb", "psnr_y"):
         rates = anchor_result["bd_rate"][metric]
@@ -92,7 +92,7 @@ def test_a_lower_crf_costs_more_bytes_and_gives_a_higher_psnr(anchor_result: dic
 
 def test_each_codec_is_reported_at_its_default_crf(anchor_result: dict) -> None:
     defaults = anchor_result["at_default"][CLIP]
-    assert (defaults["libsvtav1"]["crf"], defaults["libx265"]["crf"]) == (32, 28)
+    assert (defaults["libsvtav1"]["crf"], defaults["libx265"]["crf"]) == (48, 40)
 
 
 def test_a_crf_outside_the_codec_range_is_refused(anchor_codecs: ModuleType) -> None:
