@@ -17,7 +17,6 @@ No model is involved (so there is no ``--model``): anchors are coded by the conv
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -31,8 +30,8 @@ from tqdm import tqdm
 
 from gvcodec.anchors import ANCHOR_CODECS, check_quality, code_anchor
 from gvcodec.bench.bjontegaard import bd_rate
-from gvcodec.bench.machine import device_name, run_context
-from gvcodec.cli.common import argument_type, atomic_output, run_command
+from gvcodec.bench.machine import device_name, run_context, write_record
+from gvcodec.cli.common import argument_type, run_command
 from gvcodec.errors import InputError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.open import open_input
@@ -244,9 +243,7 @@ def run(args: argparse.Namespace, arguments: Sequence[str]) -> None:
     print(tables(result))
     means = result["mean_of_clip_bd_rates"]
     print("mean of the per-clip BD-rates: " + ", ".join(f"{metric} {percent(means[metric])}" for metric in BD_METRICS))
-    if args.json:
-        with atomic_output(args.json) as out:
-            out.write((json.dumps(result, indent=2) + "\n").encode())
+    write_record(args.json, result)
 
 
 def main(argv: list[str] | None = None) -> int:

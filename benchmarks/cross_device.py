@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import io
 import itertools
-import json
 import math
 import sys
 import time
@@ -26,8 +25,8 @@ from pathlib import Path
 import torch
 
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.bench.machine import device_name, run_context
-from gvcodec.cli.common import atomic_output, run_command
+from gvcodec.bench.machine import device_name, run_context, write_record
+from gvcodec.cli.common import run_command
 from gvcodec.codec import MODES, Decoder, Encoder, read_stream
 from gvcodec.colour import yuv420_to_rgb
 from gvcodec.errors import InputError, StreamError
@@ -190,9 +189,7 @@ def run(args: argparse.Namespace) -> None:
         + ", ".join(f"{device}: {name}" for device, name in record["devices"].items())
     )
     print(table(results))
-    if args.json:
-        with atomic_output(args.json) as out:
-            out.write((json.dumps(record, indent=2) + "\n").encode())
+    write_record(args.json, record)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import platform
 import sys
@@ -38,8 +37,8 @@ import torch
 from tqdm import tqdm
 
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.bench.machine import device_name, run_context
-from gvcodec.cli.common import atomic_output, run_command
+from gvcodec.bench.machine import device_name, run_context, write_record
+from gvcodec.cli.common import run_command
 from gvcodec.codec import Encoder, read_stream
 from gvcodec.errors import InputError, StreamError
 from gvcodec.io.frames import Yuv420Frame
@@ -280,9 +279,7 @@ def run(args: argparse.Namespace, arguments: Sequence[str]) -> None:
         f"{result['date']}: model {result['model']}, I2V, one {args.gop}-frame GOP per clip"
     )
     print(table(result))
-    if args.json:
-        with atomic_output(args.json) as out:
-            out.write((json.dumps(result, indent=2) + "\n").encode())
+    write_record(args.json, result)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import math
 import sys
 import time
@@ -41,8 +40,8 @@ import gvcodec.codec
 import gvcodec.noise
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.backbones.placement import resolve_device, resolve_dtype
-from gvcodec.bench.machine import device_name, run_context
-from gvcodec.cli.common import argument_type, atomic_output, run_command
+from gvcodec.bench.machine import device_name, run_context, write_record
+from gvcodec.cli.common import argument_type, run_command
 from gvcodec.codec import Decoder, Encoder, read_stream
 from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError, InstallError, StreamError
@@ -357,9 +356,7 @@ def run(args: argparse.Namespace) -> None:
         f"{100 * result['atom_search_share_of_encode']:.1f}% of encode"
         + (f"; peak GPU memory {result['peak_gpu_memory_gib']:.1f} GiB" if cuda else "")
     )
-    if args.json:
-        with atomic_output(args.json) as out:
-            out.write((json.dumps(result, indent=2) + "\n").encode())
+    write_record(args.json, result)
 
 
 def main(argv: list[str] | None = None) -> int:

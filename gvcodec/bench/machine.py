@@ -1,12 +1,16 @@
-"""Where and when a measurement ran: the device's name, the torch build, CPU threads and the UTC time."""
+"""Where and when a measurement ran (the device's name, the torch build, CPU threads, the UTC time), and the
+JSON record a benchmark writes."""
 from __future__ import annotations
 
 import contextlib
+import json
 import platform
 from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
+
+from gvcodec.cli.common import atomic_output
 
 CPUINFO = Path("/proc/cpuinfo")
 
@@ -29,3 +33,10 @@ def run_context() -> dict[str, object]:
         "threads": torch.get_num_threads(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def write_record(path: str | Path | None, record: dict) -> None:
+    """Write a run's record as indented JSON to ``path`` (all or nothing, ``-`` for stdout); nothing if ``None``."""
+    if path is not None:
+        with atomic_output(str(path)) as out:
+            out.write((json.dumps(record, indent=2) + "\n").encode())
