@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from gvcodec.anchors import ANCHOR_CODECS, check_quality, code_anchor
 from gvcodec.bench.bjontegaard import bd_rate
-from gvcodec.bench.machine import device_name, run_context, write_record
+from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
 from gvcodec.cli.common import argument_type, run_command
 from gvcodec.errors import InputError
 from gvcodec.io.frames import Yuv420Frame
@@ -184,9 +184,7 @@ def clip_names(folder: Path, clips: Sequence[str] | None) -> list[str]:
 def run(args: argparse.Namespace, arguments: Sequence[str]) -> None:
     if args.gop < 2:
         raise InputError(f"--gop must be at least 2 (two distinct anchors), got {args.gop}")
-    if args.threads < 1:
-        raise InputError(f"--threads must be at least 1, got {args.threads}")
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     sweeps = {**SWEEPS, **dict(args.crf)}
     for codec, spec in ANCHOR_CODECS.items():
         sweeps[codec] = tuple(sorted({*sweeps[codec], spec.default_quality}))

@@ -22,10 +22,8 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import torch
-
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.bench.machine import device_name, run_context, write_record
+from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
 from gvcodec.cli.common import run_command
 from gvcodec.codec import MODES, Decoder, Encoder, read_stream
 from gvcodec.colour import yuv420_to_rgb
@@ -163,10 +161,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> None:
-    if args.threads is not None:
-        if args.threads < 1:
-            raise InputError(f"--threads must be at least 1, got {args.threads}")
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     frames, fps = read_frames(args.clip, args.frames)
     backbones = {device: load_backbone(args.model, device, args.dtype) for device in dict.fromkeys(args.devices)}
     results = compare(backbones, frames, fps, args.steps, args.mode)

@@ -37,7 +37,7 @@ import torch
 from tqdm import tqdm
 
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.bench.machine import device_name, run_context, write_record
+from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
 from gvcodec.cli.common import run_command
 from gvcodec.codec import Encoder, read_stream
 from gvcodec.errors import InputError, StreamError
@@ -240,14 +240,12 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace, arguments: Sequence[str]) -> None:
-    if args.threads < 1:
-        raise InputError(f"--threads must be at least 1, got {args.threads}")
+    set_threads(args.threads)
     if any(not step > 0 for step in args.residual_steps):
         raise InputError(f"--residual-steps must be positive, got {args.residual_steps}")
     missing = [name for name in args.clips if not (args.folder / f"{name}.y4m").is_file()]
     if missing:
         raise InputError(f"clips {', '.join(missing)} are not in {args.folder} (expected NAME.y4m)")
-    torch.set_num_threads(args.threads)
     backbone = load_backbone(args.model)
     rows = []
     with tqdm(total=len(args.clips) * len(args.residual_steps), desc="I2V encodes", unit="encode") as bar:

@@ -40,7 +40,7 @@ import gvcodec.codec
 import gvcodec.noise
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.backbones.placement import resolve_device, resolve_dtype
-from gvcodec.bench.machine import device_name, run_context, write_record
+from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
 from gvcodec.cli.common import argument_type, run_command
 from gvcodec.codec import Decoder, Encoder, read_stream
 from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
@@ -301,10 +301,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> None:
-    if args.threads is not None:
-        if args.threads < 1:
-            raise InputError(f"--threads must be at least 1, got {args.threads}")
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     if args.frames < 1:
         raise InputError(f"--frames must be positive, got {args.frames}")
     backbone = build_backbone(args.model, args.device, args.dtype, args.layers)

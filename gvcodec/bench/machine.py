@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from gvcodec.cli.common import atomic_output
+from gvcodec.errors import InputError
 
 CPUINFO = Path("/proc/cpuinfo")
 
@@ -24,6 +25,15 @@ def device_name(device: torch.device) -> str:
             if line.startswith("model name"):
                 return line.partition(":")[2].strip()
     return platform.processor() or platform.machine()
+
+
+def set_threads(threads: int | None) -> None:
+    """Use ``threads`` torch CPU threads (``None`` keeps torch's choice); ``InputError`` below 1."""
+    if threads is None:
+        return
+    if threads < 1:
+        raise InputError(f"--threads must be at least 1, got {threads}")
+    torch.set_num_threads(threads)
 
 
 def run_context() -> dict[str, object]:
