@@ -163,3 +163,12 @@ def test_atoms_mixes_and_choices_are_identical_on_cuda(generator: int) -> None:
     on_cuda = search_atoms(key, residual.cuda(), 16384, 64)
     assert len(set(on_cpu.indices) & set(on_cuda.indices)) >= 62
     assert torch.equal(mix_atoms(key, on_cpu, dim, "cuda").cpu(), mix_atoms(key, on_cpu, dim, "cpu"))
+
+
+def test_the_container_and_the_codebook_name_the_same_generators() -> None:
+    """``container`` declares the format without importing gvcodec, so the two lists must be kept equal."""
+    from container.schema import ATOM_GENERATOR, SUPPORTED_ATOM_GENERATORS
+    from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS
+
+    assert SUPPORTED_ATOM_GENERATORS == GENERATORS
+    assert ATOM_GENERATOR == DEFAULT_GENERATOR
