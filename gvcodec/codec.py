@@ -35,7 +35,7 @@ from container import (
 from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, anchor_codec, check_quality, code_anchor, decode_anchor
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.backbones.conditioning import latent_frame_count
-from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS, pack_choices, unpack_choices
+from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS, check_generator, pack_choices, unpack_choices
 from gvcodec.combinatorial import choice_bits
 from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError, ModelError, StreamError
@@ -114,10 +114,7 @@ def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
         raise InputError(f"tail steps must be in [0, steps), got {options.tail_steps} of {options.steps}")
     if not 1 <= options.atoms <= options.codebook:
         raise InputError(f"--atoms must be in [1, --codebook={options.codebook}], got {options.atoms}")
-    if options.atom_generator not in GENERATORS:
-        raise InputError(
-            f"--atom-generator must be one of {', '.join(map(str, GENERATORS))}, got {options.atom_generator}"
-        )
+    check_generator(options.atom_generator)
     if options.codebook > 2**32 - 1 or options.atoms > 65535:
         raise InputError("--codebook must be < 2^32 and --atoms < 65536")
     if not 0 <= options.seed < 2**32:
