@@ -1,8 +1,8 @@
 """Noise sources of the sampler: codebook search (encoder) and codebook replay (decoder).
 
 Both build the injected noise of latent frame ``f`` at coded step ``i`` with the same function,
-:func:`gvcodec.codebook.mix_atoms`, from the same :class:`AtomChoice`; they differ only in where the
-choice comes from.
+:func:`gvcodec.codebook.mix_frames` (all latent frames of a step at once), from the same
+:class:`AtomChoice` list; they differ only in where the choices come from.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Sequence
 
 import torch
 
-from gvcodec.codebook import AtomChoice, AtomKey, mix_atoms, search_atoms
+from gvcodec.codebook import AtomChoice, AtomKey, mix_frames, search_frames
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,18 @@ class AtomLayout:
     def key(self, step: int, frame: int) -> AtomKey:
         return AtomKey(seed=self.seed, gop=self.gop, step=step, frame=frame, generator=self.generator)
 
+    def keys(self, step: int) -> list[AtomKey]:
+        """The keys of every latent frame at coded step ``step``."""
+        return [self.key(step, frame) for frame in range(self.latent_frames)]
 
-def _noise_from_choices(layout: AtomLayout, step: int, choices: Sequence[AtomChoice], like: torch.Tensor) -> torch.Tensor:
-    """``z[f] = mix_atoms(key(step, f), choice_f)`` for every latent frame, shaped like ``like`` (C, F', h, w)."""
+
+def _noise_from_choices(
+    layout: AtomLayout, step: int, choices: Sequence[AtomChoice], like: torch.Tensor
+) -> torch.Tensor:
+    """``z[f] = mix_frames(keys(step), choices)[f]`` for every latent frame, shaped like ``like`` (C, F', h, w)."""
     channels, frames, height, width = like.shape
-    dim = channels * height * width
-    per_frame = [
-        mix_atoms(layout.key(step, frame), choices[frame], dim, device=like.device).view(channels, height, width)
-        for frame in range(frames)
-    ]
-    return torch.stack(per_frame, dim=1).to(dtype=like.dtype)
+    mixed = mix_frames(layout.keys(step), choices, channels * height * width, device=like.device)
+    return mixed.view(frames, channels, height, width).transpose(0, 1).contiguous().to(dtype=like.dtype)
 
 
 @dataclass
@@ -54,16 +56,9 @@ class CodebookSearch:
     choices: list[AtomChoice] = field(default_factory=list)
 
     def noise(self, step: int, clean: torch.Tensor) -> torch.Tensor:
-        residual = (self.target - clean).float()
-        step_choices = [
-            search_atoms(
-                self.layout.key(step, frame),
-                residual[:, frame].reshape(-1),
-                self.layout.codebook_size,
-                self.layout.count(step, frame),
-            )
-            for frame in range(residual.shape[1])
-        ]
+        residual = (self.target - clean).float().transpose(0, 1).reshape(clean.shape[1], -1)
+        counts = [self.layout.count(step, frame) for frame in range(clean.shape[1])]
+        step_choices = search_frames(self.layout.keys(step), residual, self.layout.codebook_size, counts)
         self.choices.extend(step_choices)
         return _noise_from_choices(self.layout, step, step_choices, clean)
 

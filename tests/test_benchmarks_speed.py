@@ -79,7 +79,7 @@ def test_moving_pattern_is_a_moving_video_in_range(speed: ModuleType) -> None:
 def test_speed_json_has_every_stage_and_the_stages_fit_in_the_total(
     speed: ModuleType, tiny_nano_folder: Path, tmp_path: Path
 ) -> None:
-    originals = (gvcodec.noise.search_atoms, gvcodec.noise.mix_atoms, gvcodec.codec.pack_choices)
+    originals = (gvcodec.noise.search_frames, gvcodec.noise.mix_frames, gvcodec.codec.pack_choices)
     out = tmp_path / "speed.json"
     argv = ["--model", str(tiny_nano_folder), "--clip", str(CARPHONE), "--frames", "5", "--size", "32x32"]
     argv += ["--steps", "5", "--codebook", "4096"]
@@ -91,13 +91,16 @@ def test_speed_json_has_every_stage_and_the_stages_fit_in_the_total(
         timed = sum(seconds for stage, seconds in stages.items() if stage != "other")
         assert 0 <= timed <= result[side]["total_s"]
         assert math.isclose(sum(stages.values()), result[side]["total_s"], rel_tol=1e-9)
-    # 5 model calls per side; 2 coded steps x 2 latent frames of searches, on the encoder only.
+        assert result[side]["plain_total_s"] > 0
+    # 5 model calls per side; one search (both latent frames) per coded step, on the encoder only; one mix
+    # per coded step on both sides.
     assert result["encode"]["calls"]["model calls"] == result["decode"]["calls"]["model calls"] == 5
-    assert (result["encode"]["calls"]["atom search"], result["decode"]["calls"]["atom search"]) == (4, 0)
+    assert (result["encode"]["calls"]["atom search"], result["decode"]["calls"]["atom search"]) == (2, 0)
+    assert result["encode"]["calls"]["noise mixing"] == result["decode"]["calls"]["noise mixing"] == 2
     assert result["encode"]["calls"]["vae encode"] == 1 and result["decode"]["calls"]["vae decode"] == 1
     assert (result["width"], result["height"], result["frames"], result["device"]) == (32, 32, 5, "cpu")
     assert {"device_name", "torch", "date"} <= result.keys()
-    assert (gvcodec.noise.search_atoms, gvcodec.noise.mix_atoms, gvcodec.codec.pack_choices) == originals
+    assert (gvcodec.noise.search_frames, gvcodec.noise.mix_frames, gvcodec.codec.pack_choices) == originals
 
 
 def test_random_wan_transformer_is_the_1_3b_architecture() -> None:

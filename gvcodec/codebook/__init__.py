@@ -16,7 +16,16 @@ from gvcodec.codebook.keys import (
     check_generator,
 )
 from gvcodec.codebook.packing import pack_choices, unpack_choices
-from gvcodec.codebook.search import atom_scores, generate_atoms, initial_noise, mix_atoms, search_atoms
+from gvcodec.codebook.search import (
+    atom_scores,
+    frame_scores,
+    generate_atoms,
+    initial_noise,
+    mix_atoms,
+    mix_frames,
+    search_atoms,
+    search_frames,
+)
 from gvcodec.codebook.shifted import scramble, shifted_atoms
 from gvcodec.combinatorial import choice_bits
 
@@ -32,14 +41,17 @@ __all__ = [
     "check_generator",
     "choice_bits",
     "dense_atoms",
+    "frame_scores",
     "gaussian_table",
     "generate_atoms",
     "initial_noise",
     "mix_atoms",
+    "mix_frames",
     "normal_quantiles",
     "pack_choices",
     "scramble",
     "search_atoms",
+    "search_frames",
     "shifted_atoms",
     "torch_dense_atoms",
     "torch_dense_scores",

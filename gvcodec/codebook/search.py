@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import torch
 
-from gvcodec.codebook.dense import dense_atoms, dense_mix, dense_scores
+from gvcodec.codebook.dense import dense_atom_rows, dense_atoms, dense_mixes, dense_scores
 from gvcodec.codebook.keys import DENSE_GENERATOR, INITIAL_NOISE_STEP, SHIFTED_GENERATOR, AtomChoice, AtomKey
-from gvcodec.codebook.shifted import shifted_atoms, shifted_mix, shifted_scores
+from gvcodec.codebook.shifted import shifted_atoms, shifted_mixes, shifted_scores
 from gvcodec.errors import InputError
 from gvcodec.philox import MASK32
 
 _ATOMS = {DENSE_GENERATOR: dense_atoms, SHIFTED_GENERATOR: shifted_atoms}
 _SCORES = {DENSE_GENERATOR: dense_scores, SHIFTED_GENERATOR: shifted_scores}
-_SIGNED_SUMS = {DENSE_GENERATOR: dense_mix, SHIFTED_GENERATOR: shifted_mix}
+_SIGNED_SUMS = {DENSE_GENERATOR: dense_mixes, SHIFTED_GENERATOR: shifted_mixes}
 
 
 def generate_atoms(key: AtomKey, indices: torch.Tensor, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -22,39 +23,85 @@ def generate_atoms(key: AtomKey, indices: torch.Tensor, dim: int, device: torch.
     return _ATOMS[key.generator](key, indices, dim, device)
 
 
+def _generator_of(keys: Sequence[AtomKey]) -> int:
+    """The one generator of a batch of keys (one per latent frame)."""
+    generators = {key.generator for key in keys}
+    if len(generators) != 1:
+        raise InputError(f"a batch of atom keys needs exactly one generator, got {sorted(generators) or 'no keys'}")
+    return generators.pop()
+
+
+def frame_scores(keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int) -> torch.Tensor:
+    """``s_{f,k} = <z_k, r_f>`` in the codebook of ``keys[f]`` for every ``k < K``: float32 ``(F, K)`` on the
+    residuals' device. ``residuals`` is ``(F, D)``, one row per key."""
+    if residuals.dim() != 2 or residuals.shape[0] != len(keys):
+        raise InputError(f"need residuals of shape (F, D) with F = {len(keys)} keys, got {tuple(residuals.shape)}")
+    return _SCORES[_generator_of(keys)](keys, residuals, codebook_size)
+
+
 def atom_scores(key: AtomKey, residual: torch.Tensor, codebook_size: int) -> torch.Tensor:
     """``s_k = <z_k, r>`` for every ``k < K`` of ``key``'s codebook: float32 ``(K,)`` on the residual's device."""
-    return _SCORES[key.generator](key, residual, codebook_size)
+    return frame_scores((key,), residual.reshape(1, -1), codebook_size)[0]
+
+
+def search_frames(
+    keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int, atoms: Sequence[int]
+) -> list[AtomChoice]:
+    """Per frame ``f``: the ``M_f = atoms[f]`` atoms with the largest ``|<z_k, r_f>|`` among ``k < K`` of
+    ``keys[f]``'s codebook, with signs ``sign(<z_k, r_f>)`` (0 -> +1).
+
+    ``residuals`` is ``(F, D)``; all frames are scored together on the residuals' device, and their
+    choices cross to the host once.
+    """
+    if len(atoms) != len(keys):
+        raise InputError(f"need one atom count per key, got {len(atoms)} counts for {len(keys)} keys")
+    if not all(1 <= count <= codebook_size <= MASK32 + 1 for count in atoms):
+        raise InputError(
+            f"need 1 <= atoms <= codebook size <= 2^32, got atoms={list(atoms)}, codebook size={codebook_size}"
+        )
+    scores = frame_scores(keys, residuals, codebook_size)
+    best = torch.topk(scores.abs(), max(atoms), dim=1).indices
+    negative = torch.gather(scores, 1, best) < 0
+    choices = []
+    for count, indices, signs in zip(atoms, best.tolist(), negative.tolist()):
+        chosen = sorted(zip(indices[:count], signs[:count]))
+        signs_of_chosen = tuple(-1 if is_negative else 1 for _, is_negative in chosen)
+        choices.append(AtomChoice(indices=tuple(index for index, _ in chosen), signs=signs_of_chosen))
+    return choices
 
 
 def search_atoms(key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
     """The ``M`` atoms with the largest ``|<z_k, r>|`` among ``k < K``, with signs ``sign(<z_k, r>)`` (0 -> +1).
 
-    ``residual`` is 1-D ``(D,)``; the scores come from :func:`atom_scores` on the residual's device.
+    ``residual`` is 1-D ``(D,)``; :func:`search_frames` for one frame.
     """
     if residual.dim() != 1:
         raise InputError(f"the residual must be a 1-D tensor (D,), got shape {tuple(residual.shape)}")
-    if not 1 <= atoms <= codebook_size <= MASK32 + 1:
-        raise InputError(
-            f"need 1 <= atoms <= codebook size <= 2^32, got atoms={atoms}, codebook size={codebook_size}"
-        )
-    scores = atom_scores(key, residual, codebook_size)
-    best = torch.topk(scores.abs(), atoms).indices.sort().values
-    signs = torch.where(scores[best] < 0, -1, 1)
-    return AtomChoice(indices=tuple(best.tolist()), signs=tuple(signs.tolist()))
+    return search_frames((key,), residual.reshape(1, -1), codebook_size, (atoms,))[0]
+
+
+def mix_frames(
+    keys: Sequence[AtomKey], choices: Sequence[AtomChoice], dim: int, device: torch.device | str = "cpu"
+) -> torch.Tensor:
+    """``z_f = (1 / sqrt(M_f)) sum_k sign_k z_k`` over ``choices[f]`` in ``keys[f]``'s codebook: float32 ``(F, dim)``
+    on ``device``, each row unit variance, the injected noise of latent frame ``f``.
+
+    The sums run in exact float64 (:func:`gvcodec.codebook.mixing.signed_sums`), so they do not depend
+    on the summation order or on which frames share a batch: every device gives the same bits.
+    """
+    if len(choices) != len(keys):
+        raise InputError(f"need one atom choice per key, got {len(choices)} choices for {len(keys)} keys")
+    if any(not choice.indices for choice in choices):
+        raise InputError("an atom choice with no atoms has no noise to mix; give it at least one atom")
+    signed_sums = _SIGNED_SUMS[_generator_of(keys)](keys, choices, dim, torch.device(device))
+    norms = torch.tensor([math.sqrt(len(choice.indices)) for choice in choices], dtype=torch.float64)
+    return (signed_sums / norms.to(signed_sums.device, non_blocking=True).unsqueeze(1)).to(torch.float32)
 
 
 def mix_atoms(key: AtomKey, choice: AtomChoice, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """``z = (1 / sqrt(M)) sum_k sign_k z_k``, float32 of shape ``(dim,)``: unit variance, the injected noise.
+    """``z = (1 / sqrt(M)) sum_k sign_k z_k``, float32 of shape ``(dim,)``: :func:`mix_frames` for one frame."""
+    return mix_frames((key,), (choice,), dim, device)[0]
 
-    The sum runs in float64, where it is exact for ``M`` below about 3700 (table values are multiples
-    of 2^-39 below 4.4 in magnitude), so it does not depend on the summation order: every device
-    gives the same bits.
-    """
-    if not choice.indices:
-        raise InputError("an atom choice with no atoms has no noise to mix; give it at least one atom")
-    signed_sum = _SIGNED_SUMS[key.generator](key, choice, dim, device)
-    return (signed_sum / math.sqrt(len(choice.indices))).to(torch.float32)
 
 def initial_noise(seed: int, gop: int, shape: tuple[int, ...], device: torch.device | str = "cpu") -> torch.Tensor:
     """x_T of shape ``(C, F, h, w)``: latent frame ``f`` is dense atom 0 (generator 1, whatever generator the
@@ -62,14 +109,6 @@ def initial_noise(seed: int, gop: int, shape: tuple[int, ...], device: torch.dev
     if len(shape) != 4:
         raise InputError(f"initial noise needs a latent shape (C, F, h, w), got {shape}")
     channels, frames, height, width = shape
-    first_atom = torch.zeros(1, dtype=torch.int64)
-    per_frame = [
-        dense_atoms(
-            AtomKey(seed, gop, INITIAL_NOISE_STEP, frame, generator=DENSE_GENERATOR),
-            first_atom,
-            channels * height * width,
-            device,
-        ).reshape(channels, height, width)
-        for frame in range(frames)
-    ]
-    return torch.stack(per_frame, dim=1)
+    keys = [AtomKey(seed, gop, INITIAL_NOISE_STEP, frame, generator=DENSE_GENERATOR) for frame in range(frames)]
+    atoms = dense_atom_rows(keys, [(0,)] * frames, channels * height * width, device)
+    return atoms.reshape(frames, channels, height, width).transpose(0, 1).contiguous()

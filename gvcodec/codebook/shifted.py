@@ -25,11 +25,14 @@ white noise in the latent's own layout.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 
-from gvcodec.codebook.dense import dense_atoms
+from gvcodec.codebook.dense import dense_atom_rows
 from gvcodec.codebook.keys import DENSE_GENERATOR, AtomChoice, AtomKey
+from gvcodec.codebook.mixing import signed_sums
 from gvcodec.errors import InputError
 from gvcodec.philox import MASK32, philox4x32
 
@@ -54,48 +57,92 @@ def unscramble(dim: int, device: torch.device) -> torch.Tensor:
     return torch.argsort(scramble(dim, device))
 
 
-def _bases(key: AtomKey, bases: torch.Tensor, dim: int, device: torch.device) -> torch.Tensor:
-    dense_key = AtomKey(key.seed, key.gop, key.step, key.frame, generator=DENSE_GENERATOR)
-    return dense_atoms(dense_key, bases, dim, device)
+def _bases(keys: Sequence[AtomKey], bases: Sequence[Sequence[int]], dim: int, device: torch.device) -> torch.Tensor:
+    """Dense atoms ``bases[i]`` of ``keys[i]`` (generator 1 of the same seed, GOP, step and frame), rows in order."""
+    dense_keys = [AtomKey(key.seed, key.gop, key.step, key.frame, generator=DENSE_GENERATOR) for key in keys]
+    return dense_atom_rows(dense_keys, bases, dim, device)
 
 
-def _rolled(key: AtomKey, indices: torch.Tensor, dim: int, device: torch.device) -> torch.Tensor:
-    """Atoms ``k`` in ``indices`` before unscrambling: row ``i`` is ``b_j[(m - s) mod D]`` over ``m``."""
-    flat = indices.to(device=device, dtype=torch.int64).reshape(-1)
-    if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) > MASK32):
-        raise InputError(f"atom indices must lie in [0, 2^32), got the range [{int(flat.min())}, {int(flat.max())}]")
-    if dim < 1:
-        raise InputError(f"atom dimension must be positive, got {dim}")
-    if not flat.numel():
-        return torch.empty(0, dim, dtype=torch.float32, device=device)
-    needed, which = torch.unique(flat // dim, return_inverse=True)
-    doubled = _bases(key, needed, dim, device).repeat(1, 2)
-    # Entry m - s + D of the doubled base is b[(m - s) mod D]: each rolled atom is one slice, no index tensor.
-    shifts = (flat % dim).tolist()
-    return torch.stack([doubled[base, dim - shift : 2 * dim - shift] for base, shift in zip(which.tolist(), shifts)])
+@dataclass(frozen=True)
+class RolledAtoms:
+    """Atoms of several keys before unscrambling, as windows on their doubled bases.
+
+    Row ``r`` (the atoms of each key in turn, in the order given) is ``b_j[(m - s) mod D]`` over ``m``,
+    which is entry ``m + D - s`` of the doubled base ``[b_j, b_j]``: window ``D - s`` of it. Gathering
+    rows copies values and does no arithmetic. ``offsets[i]`` is the first row of key ``i``. Which base
+    and window each row takes is worked out on the host, so the device sees a fixed number of operations
+    however many keys share the batch.
+    """
+
+    windows: torch.Tensor
+    base_row: torch.Tensor
+    start: torch.Tensor
+    offsets: tuple[int, ...]
+
+    @classmethod
+    def of(
+        cls, keys: Sequence[AtomKey], indices: Sequence[Sequence[int]], dim: int, device: torch.device
+    ) -> RolledAtoms:
+        if dim < 1:
+            raise InputError(f"atom dimension must be positive, got {dim}")
+        lowest = min((min(rows) for rows in indices if len(rows)), default=0)
+        highest = max((max(rows) for rows in indices if len(rows)), default=0)
+        if lowest < 0 or highest > MASK32:
+            raise InputError(f"atom indices must lie in [0, 2^32), got the range [{lowest}, {highest}]")
+        needed: list[list[int]] = []
+        base_row: list[int] = []
+        start: list[int] = []
+        offsets = [0]
+        for rows in indices:
+            bases = sorted({index // dim for index in rows})
+            first_row = sum(map(len, needed))
+            row_of = {base: first_row + position for position, base in enumerate(bases)}
+            needed.append(bases)
+            base_row.extend(row_of[index // dim] for index in rows)
+            start.extend(dim - index % dim for index in rows)
+            offsets.append(len(start))
+        doubled = _bases(keys, needed, dim, device).repeat(1, 2)
+        return cls(
+            windows=doubled.unfold(1, dim, 1),
+            base_row=torch.tensor(base_row, dtype=torch.int64).to(device, non_blocking=True),
+            start=torch.tensor(start, dtype=torch.int64).to(device, non_blocking=True),
+            offsets=tuple(offsets),
+        )
+
+    def rows(self, first_key: int, end_key: int) -> torch.Tensor:
+        """The rolled atoms of keys ``first_key .. end_key - 1``: float32 ``(rows, D)``."""
+        first, end = self.offsets[first_key], self.offsets[end_key]
+        return self.windows[self.base_row[first:end], self.start[first:end]]
 
 
 def shifted_atoms(key: AtomKey, indices: torch.Tensor, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
     """Shifted atoms ``z_k`` for ``k`` in ``indices``: float32 ``(len(indices), dim)`` on ``device``."""
     device = torch.device(device)
-    return _rolled(key, indices, dim, device).index_select(1, unscramble(dim, device))
+    rolled = RolledAtoms.of((key,), (indices.reshape(-1).tolist(),), dim, device)
+    return rolled.rows(0, 1).index_select(1, unscramble(dim, device))
 
 
-def shifted_mix(key: AtomKey, choice: AtomChoice, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """``sum_k sign_k z_k`` in float64 ``(dim,)``, summed before unscrambling: one permutation instead of ``M``.
+def shifted_mixes(
+    keys: Sequence[AtomKey], choices: Sequence[AtomChoice], dim: int, device: torch.device | str = "cpu"
+) -> torch.Tensor:
+    """``sum_k sign_k z_k`` of every ``(keys[f], choices[f])`` in float64 ``(F, dim)``, summed before
+    unscrambling: one permutation per step instead of one per atom.
 
     The permutation moves values without arithmetic, so this equals summing the unscrambled atoms.
     """
     device = torch.device(device)
-    rolled = _rolled(key, torch.tensor(choice.indices, dtype=torch.int64), dim, device).to(torch.float64)
-    signs = torch.tensor(choice.signs, dtype=torch.float64, device=device)
-    return (signs @ rolled).index_select(0, unscramble(dim, device))
+    rolled = RolledAtoms.of(keys, [choice.indices for choice in choices], dim, device)
+    return signed_sums(choices, dim, device, rolled.rows).index_select(1, unscramble(dim, device))
 
-def shifted_scores(key: AtomKey, residual: torch.Tensor, codebook_size: int) -> torch.Tensor:
-    """``s_k = <z_k, r>`` for ``k < K`` (float32 ``(K,)`` on the residual's device), by FFT correlation."""
-    dim = residual.numel()
-    device = residual.device
-    bases = _bases(key, torch.arange(-(-codebook_size // dim), device=device), dim, device)
-    scrambled = residual.to(torch.float32)[scramble(dim, device)]
-    spectrum = torch.fft.rfft(scrambled) * torch.conj(torch.fft.rfft(bases, dim=1))
-    return torch.fft.irfft(spectrum, n=dim, dim=1).reshape(-1)[:codebook_size].contiguous()
+
+def shifted_scores(keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int) -> torch.Tensor:
+    """``s_{f,k} = <z_k of keys[f], r_f>`` for ``k < K``: float32 ``(F, K)`` on the residuals' device, by FFT
+    correlation of every frame at once (``residuals`` is ``(F, D)``)."""
+    frames, dim = residuals.shape
+    device = residuals.device
+    per_frame = -(-codebook_size // dim)
+    bases = _bases(keys, [range(per_frame)] * frames, dim, device).reshape(frames, per_frame, dim)
+    scrambled = residuals.to(torch.float32).index_select(1, scramble(dim, device))
+    spectrum = torch.fft.rfft(scrambled, dim=1).unsqueeze(1) * torch.conj(torch.fft.rfft(bases, dim=2))
+    correlation = torch.fft.irfft(spectrum, n=dim, dim=2).reshape(frames, per_frame * dim)
+    return correlation[:, :codebook_size].contiguous()
