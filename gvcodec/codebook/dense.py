@@ -21,7 +21,7 @@ from typing import Sequence
 import torch
 
 from gvcodec.codebook.gaussian import gaussian_table
-from gvcodec.codebook.keys import AtomChoice, AtomKey
+from gvcodec.codebook.keys import AtomChoice, AtomKey, check_atom_indices
 from gvcodec.codebook.mixing import signed_sums
 from gvcodec.errors import InputError
 from gvcodec.native.atoms import atom_scores as native_atom_scores
@@ -74,10 +74,7 @@ def _checked_rows(keys: Sequence[AtomKey], indices: Sequence[Sequence[int]], dim
     philox_keys = {(key.seed & MASK32, key.gop & MASK32) for key in keys}
     if len(philox_keys) != 1:
         raise InputError(f"atom keys batched together must share seed and GOP, got {sorted(philox_keys)}")
-    lowest = min((min(rows) for rows in indices if len(rows)), default=0)
-    highest = max((max(rows) for rows in indices if len(rows)), default=0)
-    if lowest < 0 or highest > MASK32:
-        raise InputError(f"atom indices must lie in [0, 2^32), got the range [{lowest}, {highest}]")
+    check_atom_indices(indices)
     if dim < 0:
         raise InputError(f"atom dimension must be non-negative, got {dim}")
     return philox_keys.pop()

@@ -6,8 +6,10 @@ Generator ids are part of the bitstream (the header's ``atom_generator``): 1 is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from gvcodec.errors import InputError
+from gvcodec.philox import MASK32
 
 DENSE_GENERATOR = 1
 SHIFTED_GENERATOR = 2
@@ -23,6 +25,14 @@ def check_generator(generator: int) -> int:
             f"atom generator {generator} is not implemented; this release implements {', '.join(map(str, GENERATORS))}"
         )
     return generator
+
+
+def check_atom_indices(indices: Sequence[Sequence[int]]) -> None:
+    """``InputError`` unless every atom index in every list lies in ``[0, 2^32)``, the range a stream can name."""
+    lowest = min((min(rows) for rows in indices if len(rows)), default=0)
+    highest = max((max(rows) for rows in indices if len(rows)), default=0)
+    if lowest < 0 or highest > MASK32:
+        raise InputError(f"atom indices must lie in [0, 2^32), got the range [{lowest}, {highest}]")
 
 
 @dataclass(frozen=True)

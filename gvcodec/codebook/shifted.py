@@ -31,7 +31,7 @@ from typing import Sequence
 import torch
 
 from gvcodec.codebook.dense import dense_atom_rows
-from gvcodec.codebook.keys import DENSE_GENERATOR, AtomChoice, AtomKey
+from gvcodec.codebook.keys import DENSE_GENERATOR, AtomChoice, AtomKey, check_atom_indices
 from gvcodec.codebook.mixing import signed_sums
 from gvcodec.errors import InputError
 from gvcodec.philox import MASK32, philox4x32
@@ -85,10 +85,7 @@ class RolledAtoms:
     ) -> RolledAtoms:
         if dim < 1:
             raise InputError(f"atom dimension must be positive, got {dim}")
-        lowest = min((min(rows) for rows in indices if len(rows)), default=0)
-        highest = max((max(rows) for rows in indices if len(rows)), default=0)
-        if lowest < 0 or highest > MASK32:
-            raise InputError(f"atom indices must lie in [0, 2^32), got the range [{lowest}, {highest}]")
+        check_atom_indices(indices)
         needed: list[list[int]] = []
         base_row: list[int] = []
         start: list[int] = []
