@@ -12,7 +12,6 @@ JSON writes an infinite PSNR as ``Infinity`` (Python's ``json`` reads it back as
 from __future__ import annotations
 
 import argparse
-import io
 import itertools
 import math
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
 from gvcodec.cli.common import run_command
-from gvcodec.codec import MODES, Decoder, Encoder, read_stream
+from gvcodec.codec import MODES, Encoder, decode_stream, encode_stream
 from gvcodec.colour import yuv420_to_rgb
 from gvcodec.errors import InputError, StreamError
 from gvcodec.io.frames import Yuv420Frame
@@ -90,15 +89,13 @@ def encode(backbone: Backbone, frames: list[Yuv420Frame], fps: Fraction, steps: 
         keep_recon=True,
         quiet=True,
     )
-    stream = encoder.extradata + b"".join(p.data for frame in (*frames, None) for p in encoder.encode(frame))
+    stream = encode_stream(encoder, frames)
     return Encoded(stream, encoder.take_recon(), time.perf_counter() - started)
 
 
 def decode(backbone: Backbone, stream: bytes) -> tuple[list[Yuv420Frame], float]:
     started = time.perf_counter()
-    header, packets = read_stream(io.BytesIO(stream))
-    decoder = Decoder(header, backbone=backbone, quiet=True)
-    frames = [frame for packet in packets for frame in decoder.decode_yuv(packet)]
+    frames = decode_stream(stream, backbone=backbone, quiet=True)
     return frames, time.perf_counter() - started
 
 

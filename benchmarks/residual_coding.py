@@ -39,7 +39,7 @@ from tqdm import tqdm
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
 from gvcodec.cli.common import run_command
-from gvcodec.codec import Encoder, read_stream
+from gvcodec.codec import Encoder, encode_stream, read_stream
 from gvcodec.errors import InputError, StreamError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.open import open_input
@@ -133,8 +133,7 @@ def encode_i2v(backbone: Backbone, frames: Sequence[Yuv420Frame], fps: Fraction,
         frames[0].width, frames[0].height, fps, frame_count=len(frames), backbone=backbone,
         mode="i2v", gop=gop, residual_step=step, quiet=True,
     )
-    packets = [packet.data for frame in (*frames, None) for packet in encoder.encode(frame)]
-    return encoder.extradata + b"".join(packets)
+    return encode_stream(encoder, frames)
 
 
 def stream_residuals(stream: bytes, backbone: Backbone) -> list[ResidualBytes]:

@@ -44,7 +44,7 @@ from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.backbones.placement import resolve_device, resolve_dtype
 from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
 from gvcodec.cli.common import argument_type, run_command
-from gvcodec.codec import Decoder, Encoder, read_stream
+from gvcodec.codec import Encoder, decode_stream, encode_stream, read_stream
 from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError, InstallError, StreamError
 from gvcodec.io.frames import Yuv420Frame
@@ -250,18 +250,9 @@ def plain_seconds(device: torch.device, body: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
-def encode_stream(backbone: Any, frames: list[Yuv420Frame], fps: Fraction, options: dict[str, Any]) -> bytes:
+def encode_with(backbone: Any, frames: list[Yuv420Frame], fps: Fraction, options: dict[str, Any]) -> bytes:
     """The stream of ``frames`` coded as one GOP by ``backbone`` (a timed or a plain one)."""
-    encoder = Encoder(frames[0].width, frames[0].height, fps, backbone=backbone, **options)
-    packets = [packet.data for frame in (*frames, None) for packet in encoder.encode(frame)]
-    return encoder.extradata + b"".join(packets)
-
-
-def decode_stream(backbone: Any, stream: bytes) -> list[Yuv420Frame]:
-    """The frames ``backbone`` decodes from ``stream``."""
-    header, packets = read_stream(io.BytesIO(stream))
-    decoder = Decoder(header, backbone=backbone, quiet=True)
-    return [frame for packet in packets for frame in decoder.decode_yuv(packet)]
+    return encode_stream(Encoder(frames[0].width, frames[0].height, fps, backbone=backbone, **options), frames)
 
 
 def time_encode(
@@ -270,8 +261,8 @@ def time_encode(
     """Encode ``frames`` as one GOP, with stage timing and then without; return the timing and the stream."""
     watch = Stopwatch(synchronizer(backbone.device))
     with instrumented(watch):
-        stream, total = watch.total(lambda: encode_stream(TimedBackbone(backbone, watch), frames, fps, options))
-    plain = plain_seconds(backbone.device, lambda: encode_stream(backbone, frames, fps, options))
+        stream, total = watch.total(lambda: encode_with(TimedBackbone(backbone, watch), frames, fps, options))
+    plain = plain_seconds(backbone.device, lambda: encode_with(backbone, frames, fps, options))
     return SideTiming(total, dict(watch.seconds), dict(watch.calls), plain), stream
 
 
@@ -280,10 +271,10 @@ def time_decode(backbone: Backbone, stream: bytes, expected_frames: int) -> Side
     came back."""
     watch = Stopwatch(synchronizer(backbone.device))
     with instrumented(watch):
-        decoded, total = watch.total(lambda: decode_stream(TimedBackbone(backbone, watch), stream))
+        decoded, total = watch.total(lambda: decode_stream(stream, backbone=TimedBackbone(backbone, watch), quiet=True))
     if len(decoded) != expected_frames:
         raise StreamError(f"the decoder returned {len(decoded)} frames of the {expected_frames} encoded")
-    plain = plain_seconds(backbone.device, lambda: decode_stream(backbone, stream))
+    plain = plain_seconds(backbone.device, lambda: decode_stream(stream, backbone=backbone, quiet=True))
     return SideTiming(total, dict(watch.seconds), dict(watch.calls), plain)
 
 

@@ -8,14 +8,16 @@
     frames = [f for p in packets for f in dec.decode(p)] + dec.decode(None)
 
 Packets are whole GOPs in their container framing, so ``extradata + packets`` concatenated is a
-valid ``.gvc`` stream.
+valid ``.gvc`` stream; :func:`encode_stream` and :func:`decode_stream` do exactly that for a whole clip
+held in memory.
 """
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 import av
 import numpy as np
@@ -575,6 +577,18 @@ def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:
             raise StreamError(str(error)) from error
 
     return reader.header, packets()
+
+
+def encode_stream(encoder: Encoder, frames: Iterable[Yuv420Frame | av.VideoFrame | np.ndarray]) -> bytes:
+    """A whole ``.gvc`` stream: ``encoder.extradata``, the packets of ``frames``, then those of the flush."""
+    return encoder.extradata + b"".join(packet.data for frame in (*frames, None) for packet in encoder.encode(frame))
+
+
+def decode_stream(stream: bytes, **decoder_options: Any) -> list[Yuv420Frame]:
+    """Every frame of a whole ``.gvc`` stream, in display order, from ``Decoder(header, **decoder_options)``."""
+    header, packets = read_stream(io.BytesIO(stream))
+    decoder = Decoder(header, **decoder_options)
+    return [frame for packet in packets for frame in decoder.decode_yuv(packet)]
 
 
 def codebook_bits(codebook_size: int, atoms: int) -> int:

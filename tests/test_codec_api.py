@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import gvcodec
+from gvcodec.codec import decode_stream, encode_stream
 from gvcodec.errors import InputError
 from gvcodec.io.y4m import Y4MReader
 from tests.conftest import eval_clip
@@ -103,3 +104,16 @@ def test_the_encoder_vae_decodes_only_when_its_output_is_used(
 def test_an_unknown_atom_generator_is_refused_before_any_coding(tiny_t2v_folder: Path) -> None:
     with pytest.raises(InputError, match="atom generator 3 is not implemented"):
         gvcodec.Encoder(176, 144, 30, model=str(tiny_t2v_folder), atom_generator=3, **OPTIONS)
+
+
+def test_a_whole_stream_in_memory_is_the_header_then_every_packet_and_decodes_whole(tiny_t2v_folder: Path) -> None:
+    frames = clip_frames(7)
+    encoder = gvcodec.Encoder(176, 144, 30, model=str(tiny_t2v_folder), keep_recon=True, **OPTIONS)
+    stream = encode_stream(encoder, frames)
+    separate = gvcodec.Encoder(176, 144, 30, model=str(tiny_t2v_folder), **OPTIONS)
+    packets = [p.data for frame in (*frames, None) for p in separate.encode(frame)]
+    assert stream == separate.extradata + b"".join(packets) and len(packets) == 2
+    decoded = decode_stream(stream, backbone=encoder.backbone, quiet=True)
+    recon = encoder.take_recon()
+    assert len(decoded) == len(recon) == 7
+    assert all(np.array_equal(d.y, r.y) and np.array_equal(d.v, r.v) for d, r in zip(decoded, recon))

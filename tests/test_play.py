@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gvcodec.cli.play import GopStore, ShownFrame, WindowPlayer, import_pygame, main
-from gvcodec.codec import Encoder
+from gvcodec.codec import Encoder, encode_stream
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
 from tests.conftest import eval_clip
@@ -42,7 +42,7 @@ def cropped_clip() -> list[Yuv420Frame]:
 def stream(tmp_path_factory: pytest.TempPathFactory, tiny_t2v_folder: Path) -> Path:
     encoder = Encoder(WIDTH, HEIGHT, RATE, frame_count=FRAMES, model=str(tiny_t2v_folder), quiet=True,
                       codebook=256, atoms=8, steps=6, tail_steps=2, gop=GOP)
-    data = encoder.extradata + b"".join(p.data for f in [*cropped_clip(), None] for p in encoder.encode(f))
+    data = encode_stream(encoder, cropped_clip())
     path = tmp_path_factory.mktemp("play") / "clip.gvc"
     path.write_bytes(data)
     return path

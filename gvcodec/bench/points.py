@@ -6,7 +6,6 @@ interrupted run resumes where it stopped.
 """
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections import Counter
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from container import decode_packet, packet_sections
 from gvcodec.baselines import encode_baseline
-from gvcodec.codec import Decoder, Encoder, bits_per_pixel, read_stream
+from gvcodec.codec import Encoder, bits_per_pixel, decode_stream
 from gvcodec.io.frames import VideoInfo, Yuv420Frame
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
 from gvcodec.metrics import evaluate
@@ -82,9 +81,7 @@ def gvcodec_point(clip: Clip, setting: GvcSetting, model: str, device: str, metr
             sections.update(packet_sections(decode_packet(packet.data), len(packet.data)))
     encode_seconds = time.monotonic() - started
     started = time.monotonic()
-    header, packets = read_stream(io.BytesIO(bytes(stream)))
-    decoder = Decoder(header, backbone=encoder.backbone, quiet=True)
-    decoded = [frame for packet in packets for frame in decoder.decode_yuv(packet)]
+    decoded = decode_stream(bytes(stream), backbone=encoder.backbone, quiet=True)
     decode_seconds = time.monotonic() - started
     point = _point(clip, "gvcodec", setting.label, len(stream), decoded, encode_seconds, decode_seconds, device, metrics)
     return {**point, **{f"{name}_bytes": size for name, size in sections.items()}}

@@ -90,10 +90,11 @@ class RolledAtoms:
         base_row: list[int] = []
         start: list[int] = []
         offsets = [0]
+        bases_so_far = 0
         for rows in indices:
             bases = sorted({index // dim for index in rows})
-            first_row = sum(map(len, needed))
-            row_of = {base: first_row + position for position, base in enumerate(bases)}
+            row_of = {base: bases_so_far + position for position, base in enumerate(bases)}
+            bases_so_far += len(bases)
             needed.append(bases)
             base_row.extend(row_of[index // dim] for index in rows)
             start.extend(dim - index % dim for index in rows)
