@@ -12,8 +12,7 @@ import torch
 from gvcodec.codebook.keys import AtomChoice
 
 # Atom coordinates materialised at once (float32 rows plus their float64 copy), by device type: on the CPU,
-# temporaries that stay in cache; on GPUs, few
-# large launches.
+# temporaries that stay in cache; on GPUs, few large launches.
 MIX_CHUNK_ELEMENTS = {"cpu": 1 << 19, "cuda": 1 << 26}
 
 AtomRows = Callable[[int, int], torch.Tensor]
