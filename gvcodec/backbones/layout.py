@@ -4,6 +4,8 @@ Supported layouts (subfolders of the model folder):
 - Wan2.1 T2V: ``transformer/`` (16 input channels), ``vae/``, ``text_encoder/`` (UMT5), ``tokenizer/``;
 - nano: ``transformer/`` (36 input channels: 16 noisy + 4 frame mask + 16 condition latent), ``vae/``,
   no text encoder;
+- nano v2: the nano layout with a ``BlockTransformVAE`` in ``vae/`` (block transform + refinements) and a
+  ``GaussianLatentPrior`` in ``prior/``, whose closed-form velocity the transformer's output is added to;
 - Wan2.1 I2V-14B / FLF2V-14B (diffusers ``WanImageToVideoPipeline``): the 36-channel transformer with
   ``image_dim`` set, ``vae/``, ``text_encoder/``, ``tokenizer/``, ``image_encoder/`` (CLIPVisionModel) and
   ``image_processor/`` (CLIPImageProcessor). The transformer takes the CLIP tokens of one anchor (I2V) or,
@@ -28,6 +30,8 @@ T2V_MODES = frozenset({"t2v"})
 ANCHORED_MODES = frozenset({"t2v", "i2v", "flf2v"})
 # An image-encoder transformer needs CLIP tokens of exactly its anchors, so it codes one mode only.
 IMAGE_MODES = {1: frozenset({"i2v"}), 2: frozenset({"flf2v"})}
+VAE_CLASSES = ("AutoencoderKLWan", "BlockTransformVAE")
+PRIOR_FOLDER = "prior"
 # diffusers' WanAttnProcessor splits the context of an image-encoder transformer at this many text tokens.
 IMAGE_MODEL_TEXT_TOKENS = 512
 
@@ -45,6 +49,8 @@ class WanLayout:
     text_dim: int
     has_text_encoder: bool
     image_anchors: int
+    vae_class: str = "AutoencoderKLWan"
+    has_prior: bool = False
 
     @property
     def anchored(self) -> bool:
@@ -69,6 +75,7 @@ class WanLayout:
         """The subfolders holding a config and weights that the backbone loads."""
         return (
             ("transformer", "vae")
+            + ((PRIOR_FOLDER,) if self.has_prior else ())
             + (("text_encoder",) if self.has_text_encoder else ())
             + (("image_encoder",) if self.image_anchors else ())
         )
@@ -113,6 +120,9 @@ def read_layout(folder: Path) -> WanLayout:
         )
 
     latent_channels, temporal_factor, spatial_factor = _check_vae(folder, vae)
+    has_prior = (folder / PRIOR_FOLDER).is_dir()
+    if has_prior:
+        _check_prior(folder, _read_config(folder, PRIOR_FOLDER), latent_channels)
     in_channels, spatial_patch, text_dim = _check_transformer(folder, transformer, latent_channels)
     if text_encoder is not None and text_encoder.get("d_model") != text_dim:
         raise ModelError(
@@ -122,7 +132,7 @@ def read_layout(folder: Path) -> WanLayout:
     image_anchors = 0
     if has_image or transformer.get("image_dim") is not None:
         image_anchors = _check_image_encoder(folder, transformer, in_channels != latent_channels, has_text)
-    optional = (("text_encoder", has_text), ("image_encoder", has_image))
+    optional = ((PRIOR_FOLDER, has_prior), ("text_encoder", has_text), ("image_encoder", has_image))
     for name in ("transformer", "vae") + tuple(name for name, present in optional if present):
         if not _weight_files(folder / name):
             raise ModelError(
@@ -138,6 +148,8 @@ def read_layout(folder: Path) -> WanLayout:
         text_dim=text_dim,
         has_text_encoder=has_text,
         image_anchors=image_anchors,
+        vae_class=vae.get("_class_name", "AutoencoderKLWan"),
+        has_prior=has_prior,
     )
 
 
@@ -166,8 +178,8 @@ def _require_int(folder: Path, name: str, config: dict, key: str, default: int |
 def _check_vae(folder: Path, config: dict) -> tuple[int, int, int]:
     """``(latent channels, temporal factor, spatial factor)`` of a supported AutoencoderKLWan config."""
     class_name = config.get("_class_name", "AutoencoderKLWan")
-    if class_name != "AutoencoderKLWan":
-        raise ModelError(f"model folder {folder}: vae/ is a {class_name}, expected an AutoencoderKLWan")
+    if class_name not in VAE_CLASSES:
+        raise ModelError(f"model folder {folder}: vae/ is a {class_name}, expected one of {', '.join(VAE_CLASSES)}")
     patch = config.get("patch_size")
     if patch is not None and (not isinstance(patch, int) or patch < 1):
         raise ModelError(f"model folder {folder}: vae/config.json has patch_size {patch!r}; expected a positive integer")
@@ -183,6 +195,18 @@ def _check_vae(folder: Path, config: dict) -> tuple[int, int, int]:
         if not isinstance(values, list) or len(values) != z_dim:
             raise ModelError(f"model folder {folder}: vae/config.json needs {key} with {z_dim} values")
     return z_dim, temporal, spatial
+
+
+def _check_prior(folder: Path, config: dict, latent_channels: int) -> None:
+    """A ``GaussianLatentPrior`` config for the VAE's latent channels."""
+    class_name = config.get("_class_name")
+    if class_name != "GaussianLatentPrior":
+        raise ModelError(f"model folder {folder}: prior/ is a {class_name}, expected a GaussianLatentPrior")
+    channels = _require_int(folder, PRIOR_FOLDER, config, "channels")
+    if channels != latent_channels:
+        raise ModelError(
+            f"model folder {folder}: prior/ models {channels} latent channels, the VAE has {latent_channels}"
+        )
 
 
 def _check_transformer(folder: Path, config: dict, latent_channels: int) -> tuple[int, int, int]:

@@ -28,6 +28,7 @@ from transformers import (
 )
 
 from gvcodec.backbones.base import Condition
+from gvcodec.backbones.block_vae import BlockTransformVAE
 from gvcodec.backbones.conditioning import (
     anchor_video,
     condition_channels,
@@ -36,14 +37,16 @@ from gvcodec.backbones.conditioning import (
     null_context,
 )
 from gvcodec.backbones.fingerprint import folder_fingerprint
+from gvcodec.backbones.gaussian_prior import GaussianLatentPrior
 from gvcodec.backbones.image import image_context
-from gvcodec.backbones.layout import ANCHORED_MODES, WanLayout, read_layout
+from gvcodec.backbones.layout import ANCHORED_MODES, PRIOR_FOLDER, WanLayout, read_layout
 from gvcodec.backbones.text import clean_prompt, prompt_context
 from gvcodec.errors import InputError, ModelError
 
 # diffusers' Wan convention: the transformer's timestep is t * 1000.
 TIMESTEP_SCALE = 1000.0
 PROMPT_CACHE_SIZE = 8
+VAE_CLASSES = {"AutoencoderKLWan": AutoencoderKLWan, "BlockTransformVAE": BlockTransformVAE}
 
 
 class WanBackbone:
@@ -55,11 +58,12 @@ class WanBackbone:
         name: str,
         fingerprint: bytes,
         transformer: WanTransformer3DModel,
-        vae: AutoencoderKLWan,
+        vae: AutoencoderKLWan | BlockTransformVAE,
         text: tuple[PreTrainedTokenizerBase, UMT5EncoderModel] | None,
         image: tuple[CLIPImageProcessorPil, CLIPVisionModel] | None,
         device: torch.device,
         dtype: torch.dtype,
+        prior: GaussianLatentPrior | None = None,
     ) -> None:
         self.layout = layout
         self.name = name
@@ -75,6 +79,7 @@ class WanBackbone:
         self.vae = vae
         self.text = text
         self.image = image
+        self.prior = prior
         shape = (1, layout.latent_channels, 1, 1, 1)
         self._latents_mean = torch.tensor(vae.config.latents_mean, dtype=torch.float32, device=device).view(shape)
         self._latents_std = torch.tensor(vae.config.latents_std, dtype=torch.float32, device=device).view(shape)
@@ -155,7 +160,8 @@ class WanBackbone:
 
     def velocity(self, x: torch.Tensor, t: float, condition: Condition) -> torch.Tensor:
         """``u(x_t, t)``: the transformer on ``cat([x_t, extra])`` at timestep ``1000 t``, with the condition's
-        text context and image tokens, as float32."""
+        text context and image tokens, as float32; plus the Gaussian prior's velocity when the folder has
+        ``prior/`` (nano v2: the transformer predicts the residual over that closed form)."""
         if tuple(x.shape) != condition.latent_shape:
             raise InputError(
                 f"latent of shape {tuple(x.shape)} does not match its condition, built for {condition.latent_shape}"
@@ -172,6 +178,9 @@ class WanBackbone:
                 encoder_hidden_states_image=condition.image,
                 return_dict=False,
             )[0]
+            if self.prior is not None:
+                prior_time = torch.tensor([t], device=self.device, dtype=torch.float64)
+                out = out.float() + self.prior.velocity(x.to(self.device, torch.float32)[None], prior_time)
         return out[0].float()
 
     def _image_tokens(self, first: torch.Tensor | None, last: torch.Tensor | None) -> torch.Tensor | None:
@@ -264,7 +273,14 @@ def load_wan(folder: Path, name: str, device: torch.device, dtype: torch.dtype) 
         transformer = WanTransformer3DModel.from_pretrained(
             folder / "transformer", torch_dtype=dtype, local_files_only=True
         )
-        vae = AutoencoderKLWan.from_pretrained(folder / "vae", torch_dtype=torch.float32, local_files_only=True)
+        vae = VAE_CLASSES[layout.vae_class].from_pretrained(
+            folder / "vae", torch_dtype=torch.float32, local_files_only=True
+        )
+        prior = None
+        if layout.has_prior:
+            prior = GaussianLatentPrior.from_pretrained(
+                folder / PRIOR_FOLDER, torch_dtype=torch.float32, local_files_only=True
+            ).to(device)
         text = None
         if layout.has_text_encoder:
             tokenizer = AutoTokenizer.from_pretrained(folder / "tokenizer", local_files_only=True)
@@ -289,4 +305,5 @@ def load_wan(folder: Path, name: str, device: torch.device, dtype: torch.dtype) 
         image=image,
         device=device,
         dtype=dtype,
+        prior=prior,
     )

@@ -13,7 +13,7 @@ from gvcodec.train.evaluate import T_BUCKETS, Evaluation
 from gvcodec.train.flow_phase import MODES
 
 PSNR_TARGET_DB = 30.0
-DECODE_TARGET_S = 30.0
+DECODE_TARGET_S = 6.0
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -34,20 +34,25 @@ def _round_lines(number: int, record: dict[str, Any]) -> list[str]:
     data = record["data"]
     cut = f" (at most {data['max_frames']} per video)" if data.get("max_frames") else ""
     lines.append(f"  data `{data['folder']}`: {len(data['clips'])} videos, {data['frames']} frames{cut}")
+    if "transform" in record:
+        tr = record["transform"]
+        lines.append(
+            f"  transform: PCA of {tr['blocks']} blocks from {tr['windows']} random windows, the basis keeps "
+            f"{tr['variance_kept']:.2%} of the block variance ({tr['seconds']:.0f} s)"
+        )
     if "vae" in record:
         vae = record["vae"]
         s = vae["schedule"]
         lines.append(
-            f"  VAE {vae['seconds']:.0f} s, {vae['steps']} steps ({vae['image_steps']} single-frame steps, batch "
-            f"{s['image_batch']} x {s['image_crop']}^2; then batch {s['video_batch']} x {s['video_frames']} frames x "
-            f"{s['video_crop']}^2, temporal stride 1-2, flips), AdamW lr {s['lr']} warm-up {s['warmup']:.0%} + cosine, "
-            f"loss MSE + {s['l1_weight']} L1 + {s['kl_weight']} KL; last batch {vae['last_psnr']:.2f} dB"
+            f"  VAE refinements {vae['seconds']:.0f} s, {vae['steps']} steps, batch {s['batch']} x {s['frames']} frames "
+            f"x {s['crop']}^2, AdamW lr {s['lr']} warm-up {s['warmup']:.0%} + cosine, loss MSE; last batch "
+            f"{vae['last_psnr']:.2f} dB"
         )
     if "latents" in record:
         lat = record["latents"]
         lines.append(
-            f"  latent mean/std measured on {lat['cache_items']} cached windows of {lat['frames']} frames x "
-            f"{lat['crop'][0]}x{lat['crop'][1]}"
+            f"  latent mean and global scale ({lat['scale']:.4f}) and the prior's spectrum measured on "
+            f"{lat['cache_items']} windows of {lat['frames']} frames x {lat['crop'][0]}x{lat['crop'][1]}"
         )
     if "flow" in record:
         flow = record["flow"]
@@ -65,27 +70,38 @@ def render_card(folder: Path, evaluation: Evaluation, eval_name: str, samples: s
     history: list[dict[str, Any]] = json.loads((folder / HISTORY_FILE).read_text(encoding="utf-8"))
     vae_config = json.loads((folder / "vae" / "config.json").read_text(encoding="utf-8"))
     tr_config = json.loads((folder / "transformer" / "config.json").read_text(encoding="utf-8"))
+    prior_config = json.loads((folder / "prior" / "config.json").read_text(encoding="utf-8"))
     gpu_seconds = sum(r.get("wall_seconds", 0.0) for r in history if r["hardware"] != "cpu")
     cpu_seconds = sum(r.get("wall_seconds", 0.0) for r in history if r["hardware"] == "cpu")
     weights_mb = _folder_bytes(folder) / 1e6
+    r, s, z = vae_config["scale_factor_temporal"], vae_config["scale_factor_spatial"], vae_config["z_dim"]
     lines = [
-        "# nano: gvcodec's built-in video model",
+        "# nano: gvcodec's built-in video model (v2)",
         "",
-        "A small rectified-flow video generator (diffusers `AutoencoderKLWan` + `WanTransformer3DModel`, Wan2.1 "
-        "I2V layout, no text encoder) trained from scratch by `python -m gvcodec.train` on "
-        "`../shared/trainvideos` only. It is a plain generator: no compression loss was used.",
+        "A small rectified-flow video model trained by `python -m gvcodec.train` on `../shared/trainvideos` only "
+        "(never on the evaluation clips). Its latent space starts where linear algebra already is: a block PCA "
+        "refined by small learned networks; its velocity field is the closed form of a Gaussian prior on that "
+        "latent plus a transformer trained on the residual. It is a plain generator: no compression loss was used.",
         "",
         "## Architecture",
-        f"- VAE: {_parameters(folder, 'vae') / 1e6:.2f} M parameters; 2x2 pixel patches (12 channels), "
-        f"base_dim {vae_config['base_dim']}, decoder_base_dim {vae_config['decoder_base_dim']}, dim_mult "
-        f"{vae_config['dim_mult']}, {vae_config['num_res_blocks']} res blocks, z_dim {vae_config['z_dim']}: "
-        f"{vae_config['scale_factor_spatial']}x spatial, {vae_config['scale_factor_temporal']}x temporal compression.",
-        f"- Transformer: {_parameters(folder, 'transformer') / 1e6:.2f} M parameters; {tr_config['num_layers']} layers, "
-        f"{tr_config['num_attention_heads']} heads x {tr_config['attention_head_dim']}, ffn {tr_config['ffn_dim']}, "
-        f"patch {tr_config['patch_size']}, {tr_config['in_channels']} input channels (16 noisy latent + 4 frame mask "
-        f"+ 16 condition latent), text_dim {tr_config['text_dim']} fed one zero token (`null_context`): "
-        "prompts are not supported.",
-        f"- Pixel multiple {8 * tr_config['patch_size'][1]}; weights fp16 safetensors, {weights_mb:.1f} MB.",
+        f"- VAE (`BlockTransformVAE`, {_parameters(folder, 'vae') / 1e6:.2f} M parameters): {r}-frame {s}x{s}-pixel "
+        f"RGB blocks ({3 * r * s * s} values) -> {z} channels by an orthonormal PCA basis fitted on training blocks, "
+        f"plus an encoder refinement (1x1 conv to {vae_config['encoder_width']} channels, 3x3x3 conv to {z}) and a "
+        f"decoder refinement (3x3x3 conv to {vae_config['decoder_width']} channels, two 1x1 convs back to the block), "
+        "both initialised to zero. The first frame is a still block of its own (causal first frame: F = 4k + 1 "
+        f"frames give k + 1 latent frames). Latents are normalised by one global scale, keeping the PCA's variance "
+        "ordering.",
+        f"- Prior (`GaussianLatentPrior`): per channel, a table of log-variances of the latent's 3-D DCT coefficients "
+        f"on a {' x '.join(str(g) for g in prior_config['grid'])} frequency grid (interpolated to any size); its "
+        "posterior velocity is closed-form.",
+        f"- Transformer (`WanTransformer3DModel`, {_parameters(folder, 'transformer') / 1e6:.2f} M parameters): "
+        f"{tr_config['num_layers']} layers, {tr_config['num_attention_heads']} heads x {tr_config['attention_head_dim']}, "
+        f"ffn {tr_config['ffn_dim']}, patch {tr_config['patch_size']}, {tr_config['in_channels']} input channels "
+        f"({z} noisy latent + 4 frame mask + {z} condition latent), text_dim {tr_config['text_dim']} fed one zero "
+        "token (`null_context`): prompts are not supported. Its output is added to the prior's velocity; its output "
+        "layer started at zero.",
+        f"- Pixel multiple {s * tr_config['patch_size'][1]}; weights safetensors (learned weights fp16, basis and "
+        f"spectrum fp32), {weights_mb:.1f} MB.",
         "",
         "## Training",
         f"Cumulative wall time: GPU {gpu_seconds:.0f} s, CPU {cpu_seconds:.0f} s (data loading included).",
@@ -104,6 +120,13 @@ def render_card(folder: Path, evaluation: Evaluation, eval_name: str, samples: s
         "| --- | --- | --- | --- |",
     ]
     lines += [f"| {c.name} | {c.size[0]}x{c.size[1]} | {c.frames} | {c.psnr:.2f} |" for c in evaluation.clips]
+    curve = evaluation.frame_curve()
+    lines += [
+        "",
+        "Reconstruction PSNR by frame position (mean over the clips that reach it): "
+        + ", ".join(f"{position}: {value:.2f}" for position, value in enumerate(curve))
+        + f"; first to last {curve[-1] - curve[0]:+.2f} dB.",
+    ]
     header = " | ".join(f"t in [{lo:.1f}, {hi:.1f})" for lo, hi in T_BUCKETS)
     lines += [
         "",
@@ -118,7 +141,7 @@ def render_card(folder: Path, evaluation: Evaluation, eval_name: str, samples: s
     lines += [
         "",
         f"CPU decode of one {evaluation.gop[0]}-frame {evaluation.gop[2]}x{evaluation.gop[1]} GOP "
-        f"({evaluation.decode_threads} threads, 20 transformer calls + VAE "
+        f"({evaluation.decode_threads} threads, 20 velocity calls (transformer + prior) + VAE "
         f"decode, fastest of repeated runs): **{evaluation.decode_seconds:.1f} s** "
         f"({evaluation.transformer_call_seconds:.2f} s per transformer call, VAE decode "
         f"{evaluation.vae_decode_seconds:.1f} s; target {DECODE_TARGET_S:.0f} s).",
@@ -135,8 +158,8 @@ def render_card(folder: Path, evaluation: Evaluation, eval_name: str, samples: s
         "",
         "## Reproduce / continue",
         "```",
-        "python -m gvcodec.train --data ../shared/trainvideos --out weights/nano --device cuda "
-        "--vae-seconds 300 --flow-seconds 150 [--resume weights/nano]",
+        "python -m gvcodec.train --data ../shared/trainvideos --out weights/nano [--minutes M; then --resume runs/nano]",
+        "python -m gvcodec.train --data ../shared/trainvideos --out weights/nano --device cuda --resume weights/nano",
         "python -m gvcodec.train --eval-only --out weights/nano --eval-data ../shared/testvideos",
         "```",
         "",

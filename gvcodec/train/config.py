@@ -1,9 +1,11 @@
-"""Model sizes of the nano VAE and flow transformer (diffusers ``AutoencoderKLWan`` / ``WanTransformer3DModel``).
+"""Model sizes of nano v2: the block-transform VAE, its Gaussian prior, and the flow transformer.
 
-The VAE works on 2x2 pixel patches (12 channels) and downsamples twice more in space and time, so it
-compresses 8x spatially and 4x temporally while never running a convolution at full resolution: that is
-what keeps a 33-frame 448x256 decode within a CPU budget. The transformer uses (1, 4, 4) patches, a
-quarter of Wan's tokens, so a model call on 2 CPU cores stays well under a second.
+The VAE cuts 4-frame 8x8-pixel blocks (768 values) down to ``z_dim`` coefficients with a principal basis
+and two small refinement networks (:class:`gvcodec.backbones.block_vae.BlockTransformVAE`); ``z_dim`` was
+chosen by measuring reconstruction and the codec's rate-distortion (BENCHMARKS.md, "nano v2 geometry").
+The transformer (Wan I2V layout, (1, 4, 4) patches) predicts the residual over the Gaussian prior's
+closed-form velocity; its output layer starts at zero, so an untrained model is that Gaussian baseline.
+It is small enough to train on a 2-core CPU and to keep a 33-frame 448x256 decode within seconds.
 """
 from __future__ import annotations
 
@@ -11,38 +13,35 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from diffusers import AutoencoderKLWan, WanTransformer3DModel
+from diffusers import WanTransformer3DModel
 
-Z_DIM = 16
-IN_CHANNELS = 36  # 16 noisy latent + 4 frame mask + 16 condition latent (Wan I2V layout)
+from gvcodec.backbones.block_vae import BlockTransformVAE
+from gvcodec.backbones.conditioning import MASK_CHANNELS
+
+Z_DIM = 32
 
 
-def _vae_config(base_dim: int, decoder_base_dim: int, num_res_blocks: int) -> dict[str, Any]:
+def vae_config(z_dim: int, encoder_width: int, decoder_width: int) -> dict[str, Any]:
+    """A :class:`BlockTransformVAE` config: 4-frame 8x8 blocks to ``z_dim`` channels."""
     return dict(
-        base_dim=base_dim,
-        decoder_base_dim=decoder_base_dim,
-        z_dim=Z_DIM,
-        dim_mult=[1, 2, 4],
-        num_res_blocks=num_res_blocks,
-        attn_scales=[],
-        temperal_downsample=[True, True],
-        patch_size=2,
-        in_channels=12,
-        out_channels=12,
+        z_dim=z_dim,
         scale_factor_temporal=4,
         scale_factor_spatial=8,
-        latents_mean=[0.0] * Z_DIM,
-        latents_std=[1.0] * Z_DIM,
+        encoder_width=encoder_width,
+        decoder_width=decoder_width,
+        latents_mean=[0.0] * z_dim,
+        latents_std=[1.0] * z_dim,
     )
 
 
-def _transformer_config(heads: int, layers: int, ffn_dim: int) -> dict[str, Any]:
+def transformer_config(z_dim: int, heads: int, layers: int, ffn_dim: int) -> dict[str, Any]:
+    """A ``WanTransformer3DModel`` config in the Wan I2V layout (latent + frame mask + condition latent)."""
     return dict(
         patch_size=(1, 4, 4),
         num_attention_heads=heads,
         attention_head_dim=64,
-        in_channels=IN_CHANNELS,
-        out_channels=Z_DIM,
+        in_channels=2 * z_dim + MASK_CHANNELS,
+        out_channels=z_dim,
         text_dim=16,
         freq_dim=256,
         ffn_dim=ffn_dim,
@@ -62,20 +61,23 @@ class ModelSizes:
     transformer: dict[str, Any] = field(default_factory=dict)
 
 
-NANO = ModelSizes(vae=_vae_config(32, 32, 2), transformer=_transformer_config(5, 6, 896))
-SMOKE = ModelSizes(vae=_vae_config(8, 8, 1), transformer=_transformer_config(1, 1, 64))
+def nano_sizes(z_dim: int = Z_DIM) -> ModelSizes:
+    """The nano v2 models for ``z_dim`` latent channels."""
+    return ModelSizes(vae=vae_config(z_dim, 64, 128), transformer=transformer_config(z_dim, 4, 4, 1024))
 
 
-def build_vae(config: dict[str, Any]) -> AutoencoderKLWan:
-    """A freshly initialised VAE of ``config``."""
-    return AutoencoderKLWan(**config)
+SMOKE = ModelSizes(vae=vae_config(8, 8, 8), transformer=transformer_config(8, 1, 1, 64))
+
+
+def build_vae(config: dict[str, Any]) -> BlockTransformVAE:
+    """A fresh VAE of ``config``: zero basis until the transform phase installs one, refinements at zero."""
+    return BlockTransformVAE(**config)
 
 
 def build_transformer(config: dict[str, Any]) -> WanTransformer3DModel:
-    """A freshly initialised flow transformer of ``config``."""
-    return WanTransformer3DModel(**config)
+    """A fresh flow transformer of ``config`` whose output layer is zero: it adds nothing to the prior yet."""
+    transformer = WanTransformer3DModel(**config)
+    torch.nn.init.zeros_(transformer.proj_out.weight)
+    torch.nn.init.zeros_(transformer.proj_out.bias)
+    return transformer
 
-
-def parameter_count(model: torch.nn.Module) -> int:
-    """Number of parameters of ``model``."""
-    return sum(p.numel() for p in model.parameters())

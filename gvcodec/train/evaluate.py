@@ -1,8 +1,9 @@
-"""Evaluation of a nano model folder on held-out clips: VAE PSNR, flow loss per t-bucket, CPU decode time.
+"""Evaluation of a nano model folder on held-out clips: VAE PSNR (per clip and per frame position), flow
+loss per t-bucket, CPU decode time.
 
-The models are loaded the way the ``wan`` backbone loads them (VAE float32, posterior mean, latents
-normalised with the VAE config's ``latents_mean`` / ``latents_std``), directly through diffusers so the
-recipe can evaluate any folder it writes.
+The models are loaded the way the ``wan`` backbone loads them (float32, latents normalised with the VAE
+config's ``latents_mean`` / ``latents_std``, the transformer's output added to the Gaussian prior's
+velocity), directly through diffusers so the recipe can evaluate any folder it writes.
 """
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from diffusers import AutoencoderKLWan, WanTransformer3DModel
+from diffusers import WanTransformer3DModel
 
+from gvcodec.backbones.block_vae import BlockTransformVAE
 from gvcodec.backbones.conditioning import anchor_video, condition_channels, frame_mask
+from gvcodec.backbones.gaussian_prior import GaussianLatentPrior
+from gvcodec.backbones.layout import PRIOR_FOLDER
 from gvcodec.errors import InputError
 from gvcodec.train.data import VIDEO_SUFFIXES, read_clip
-from gvcodec.train.flow_phase import MODES, flow_matching_loss
+from gvcodec.train.flow_phase import MODES, flow_matching_loss, predict_velocity
 from gvcodec.train.latents import normalise
 from gvcodec.train.measures import psnr_from_mse
 
@@ -34,6 +38,7 @@ class ClipResult:
     frames: int
     psnr: float
     flow_loss: dict[str, list[float]] = field(default_factory=dict)
+    frame_psnr: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -57,19 +62,32 @@ class Evaluation:
         clips = [ClipResult(**{**c, "size": tuple(c["size"])}) for c in data["clips"]]
         return cls(**{**data, "clips": clips, "gop": tuple(data.get("gop", (33, 256, 448)))})
 
+    def frame_curve(self) -> list[float]:
+        """PSNR by frame position, averaged over the clips that have a frame at that position."""
+        longest = max(len(c.frame_psnr) for c in self.clips)
+        curve = []
+        for position in range(longest):
+            values = [c.frame_psnr[position] for c in self.clips if len(c.frame_psnr) > position]
+            curve.append(sum(values) / len(values))
+        return curve
+
     def mean_flow_loss(self, mode: str) -> list[float]:
         """Per-bucket loss of ``mode`` averaged over clips."""
         rows = [c.flow_loss[mode] for c in self.clips]
         return [sum(r[b] for r in rows) / len(rows) for b in range(len(T_BUCKETS))]
 
 
-def load_models(folder: Path) -> tuple[AutoencoderKLWan, WanTransformer3DModel]:
-    """The folder's VAE and transformer in float32, eval mode, on the CPU."""
-    vae = AutoencoderKLWan.from_pretrained(folder / "vae", torch_dtype=torch.float32, local_files_only=True)
+Models = tuple[BlockTransformVAE, WanTransformer3DModel, GaussianLatentPrior]
+
+
+def load_models(folder: Path) -> Models:
+    """The folder's VAE, transformer and Gaussian prior in float32, eval mode, on the CPU."""
+    vae = BlockTransformVAE.from_pretrained(folder / "vae", torch_dtype=torch.float32, local_files_only=True)
     transformer = WanTransformer3DModel.from_pretrained(
         folder / "transformer", torch_dtype=torch.float32, local_files_only=True
     )
-    return vae.eval(), transformer.eval()
+    prior = GaussianLatentPrior.from_pretrained(folder / PRIOR_FOLDER, torch_dtype=torch.float32, local_files_only=True)
+    return vae.eval(), transformer.eval(), prior.eval()
 
 
 def centre_crop(video: torch.Tensor, multiple: int) -> torch.Tensor:
@@ -85,18 +103,20 @@ def read_gop(path: Path, frames: int) -> torch.Tensor:
     return video[:, : (video.shape[1] - 1) // 4 * 4 + 1]
 
 
-def _latent(vae: AutoencoderKLWan, video: torch.Tensor) -> torch.Tensor:
+def _latent(vae: BlockTransformVAE, video: torch.Tensor) -> torch.Tensor:
     with torch.no_grad():
         mean = vae.encode(video[None].float()).latent_dist.mean
     return normalise(mean, vae.config.latents_mean, vae.config.latents_std)[0]
 
 
-def reconstruction_psnr(vae: AutoencoderKLWan, video: torch.Tensor) -> float:
-    """PSNR (dB, RGB, peak 255 equivalent) of ``D(mu(video))`` against ``video`` in [-1, 1]."""
+def reconstruction_psnr(vae: BlockTransformVAE, video: torch.Tensor) -> tuple[float, list[float]]:
+    """PSNR (dB, RGB, peak 255 equivalent) of ``D(E(video))`` against ``video`` in [-1, 1]: over the clip, and
+    frame by frame."""
     with torch.no_grad():
-        latent = vae.encode(video[None].float()).latent_dist.mean
-        reconstruction = vae.decode(latent).sample[0].clamp(-1.0, 1.0)
-    return psnr_from_mse(float((reconstruction - video.float()).square().mean()))
+        reconstruction = vae.decode_video(vae.encode_latent(video[None].float()))[0].clamp(-1.0, 1.0)
+    error = (reconstruction - video.float()).square()
+    per_frame = [psnr_from_mse(float(error[:, f].mean())) for f in range(video.shape[1])]
+    return psnr_from_mse(float(error.mean())), per_frame
 
 
 def bucket_times(bucket: tuple[float, float], count: int = T_PER_BUCKET) -> list[float]:
@@ -105,11 +125,10 @@ def bucket_times(bucket: tuple[float, float], count: int = T_PER_BUCKET) -> list
     return [lo + (k + 0.5) * (hi - lo) / count for k in range(count)]
 
 
-def flow_losses(
-    vae: AutoencoderKLWan, transformer: WanTransformer3DModel, video: torch.Tensor, seed: int = 0
-) -> dict[str, list[float]]:
+def flow_losses(models: Models, video: torch.Tensor, seed: int = 0) -> dict[str, list[float]]:
     """Flow-matching loss of ``video`` (cropped to the transformer's pixel multiple) per mode and t-bucket,
     with fixed noise so that two models are compared on the same draws."""
+    vae, transformer, prior = models
     video = centre_crop(video, 8 * transformer.config.patch_size[1])
     frames = video.shape[1]
     x0 = _latent(vae, video)[None]
@@ -129,7 +148,7 @@ def flow_losses(
         for bucket in T_BUCKETS:
             with torch.no_grad():
                 values = [
-                    float(flow_matching_loss(transformer, x0, conditions, torch.tensor([t]), eps))
+                    float(flow_matching_loss(transformer, prior, x0, conditions, torch.tensor([t]), eps))
                     for t in bucket_times(bucket)
                 ]
             losses.append(sum(values) / len(values))
@@ -138,8 +157,7 @@ def flow_losses(
 
 
 def gop_decode_seconds(
-    vae: AutoencoderKLWan,
-    transformer: WanTransformer3DModel,
+    models: Models,
     frames: int = 33,
     height: int = 256,
     width: int = 448,
@@ -147,11 +165,13 @@ def gop_decode_seconds(
     threads: int = 2,
     repeats: int = 2,
 ) -> tuple[float, float, float]:
-    """Wall time on ``threads`` CPU threads of one GOP decode: ``steps`` transformer calls + VAE decode.
+    """Wall time on ``threads`` CPU threads of one GOP decode: ``steps`` velocity calls (transformer + Gaussian
+    prior) + VAE decode.
 
     Returns the fastest of ``repeats`` runs (the machine may be shared) as
     ``(total, seconds per transformer call, VAE decode seconds)``.
     """
+    vae, transformer, prior = models
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     best = (float("inf"), float("inf"), float("inf"))
@@ -159,18 +179,16 @@ def gop_decode_seconds(
         latent_frames = (frames - 1) // vae.config.scale_factor_temporal + 1
         shape = (1, vae.config.z_dim, latent_frames, height // 8, width // 8)
         x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
-        hidden = torch.cat([x, torch.zeros(1, transformer.config.in_channels - shape[1], *shape[2:])], dim=1)
-        context = torch.zeros(1, 1, transformer.config.text_dim)
+        conditions = torch.zeros(1, transformer.config.in_channels - shape[1], *shape[2:])
         with torch.no_grad():
-            transformer(hidden_states=hidden, timestep=torch.tensor([500.0]), encoder_hidden_states=context)
+            predict_velocity(transformer, prior, x, conditions, torch.tensor([0.5]))
             for _ in range(repeats):
                 start = time.perf_counter()
                 for step in range(steps):
-                    t = torch.tensor([1000.0 * (1.0 - step / steps)])
-                    transformer(hidden_states=hidden, timestep=t, encoder_hidden_states=context)
+                    predict_velocity(transformer, prior, x, conditions, torch.tensor([1.0 - step / steps]))
                 calls = time.perf_counter() - start
                 start = time.perf_counter()
-                vae.decode(x)
+                vae.decode_video(x)
                 decode = time.perf_counter() - start
                 if calls + decode < best[0]:
                     best = (calls + decode, calls / steps, decode)
@@ -189,7 +207,7 @@ def evaluate_folder(
 ) -> Evaluation:
     """All metrics of the model in ``folder`` over the videos in ``eval_data`` (those whose stem is in
     ``names``, all when None; first ``frames`` frames each), and the decode time of a ``(F, H, W)`` GOP."""
-    vae, transformer = load_models(folder)
+    models = load_models(folder)
     results = []
     paths = sorted(
         p for p in eval_data.iterdir()
@@ -198,16 +216,18 @@ def evaluate_folder(
     if not paths:
         raise InputError(f"no evaluation videos found in {eval_data}")
     for path in paths:
-        video = centre_crop(read_gop(path, frames), 8)
+        video = centre_crop(read_gop(path, frames), models[0].config.scale_factor_spatial)
+        psnr, frame_psnr = reconstruction_psnr(models[0], video)
         results.append(
             ClipResult(
                 name=path.stem,
                 size=(video.shape[3], video.shape[2]),
                 frames=video.shape[1],
-                psnr=reconstruction_psnr(vae, video),
-                flow_loss=flow_losses(vae, transformer, video),
+                psnr=psnr,
+                flow_loss=flow_losses(models, video),
+                frame_psnr=frame_psnr,
             )
         )
         print(f"eval {path.stem}: psnr {results[-1].psnr:.2f} dB", flush=True)
-    total, per_call, decode = gop_decode_seconds(vae, transformer, *gop, repeats=repeats)
+    total, per_call, decode = gop_decode_seconds(models, *gop, repeats=repeats)
     return Evaluation(results, total, 2, per_call, decode, gop)

@@ -1,17 +1,19 @@
-"""Flow phase: rectified-flow training of the 36-channel transformer on cached latents, all three modes.
+"""Flow phase: rectified-flow training of the Wan I2V-layout transformer on cached latents, all three modes.
 
 Wan convention: ``x_t = (1 - t) x0 + t eps``, target velocity ``u = eps - x0``, timestep fed as ``1000 t``.
+The model's velocity is the Gaussian prior's closed form plus the transformer's output (which starts at
+zero), so the transformer learns only what the Gaussian misses: anchors, motion, non-Gaussian structure.
 Each sample draws its condition uniformly among none (T2V), first frame (I2V), first + last (FLF2V).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from diffusers import WanTransformer3DModel
 
 from gvcodec.backbones.conditioning import condition_channels, frame_mask, null_context
+from gvcodec.backbones.gaussian_prior import GaussianLatentPrior
 from gvcodec.train.latents import LatentCache
 from gvcodec.train.phase_clock import PhaseClock, optimise, set_learning_rate
 from gvcodec.train.schedules import sample_training_times
@@ -40,7 +42,7 @@ class FlowReport:
 
 
 def mode_conditions(cache: LatentCache, index: torch.Tensor, modes: torch.Tensor) -> torch.Tensor:
-    """The 20 condition channels ``(B, 20, F', h, w)`` of cache items ``index`` under ``modes`` (0, 1, 2 =
+    """The ``4 + C`` condition channels ``(B, 4 + C, F', h, w)`` of cache items ``index`` under ``modes`` (0, 1, 2 =
     T2V, I2V, FLF2V), built with :func:`gvcodec.backbones.conditioning.condition_channels`."""
     _, _, latent_frames, h, w = cache.clean.shape
     out = []
@@ -51,42 +53,55 @@ def mode_conditions(cache: LatentCache, index: torch.Tensor, modes: torch.Tensor
     return torch.stack(out)
 
 
+def predict_velocity(
+    transformer: WanTransformer3DModel,
+    prior: GaussianLatentPrior,
+    x_t: torch.Tensor,
+    conditions: torch.Tensor,
+    t: torch.Tensor,
+) -> torch.Tensor:
+    """``u(x_t, t, c) = u_gauss(x_t, t) + v(cat[x_t, c], 1000 t)`` for a batch ``(B, C, F', h, w)``, ``t`` ``(B,)``,
+    as the ``wan`` backbone computes it for a model folder with ``prior/``."""
+    context = null_context(transformer.config.text_dim, x_t.device, x_t.dtype).expand(x_t.shape[0], -1, -1)
+    residual = transformer(
+        hidden_states=torch.cat([x_t, conditions.to(x_t.dtype)], dim=1),
+        timestep=t * 1000.0,
+        encoder_hidden_states=context,
+    ).sample
+    return prior.velocity(x_t.float(), t).float() + residual.float()
+
+
 def flow_matching_loss(
     transformer: WanTransformer3DModel,
+    prior: GaussianLatentPrior,
     x0: torch.Tensor,
     conditions: torch.Tensor,
     t: torch.Tensor,
     eps: torch.Tensor,
 ) -> torch.Tensor:
-    """``mean || v(x_t, 1000 t, c) - (eps - x0) ||^2`` with ``x_t = (1 - t) x0 + t eps``; ``t`` is ``(B,)``."""
+    """``mean || u(x_t, t, c) - (eps - x0) ||^2`` with ``x_t = (1 - t) x0 + t eps``; ``t`` is ``(B,)``."""
     tb = t.view(-1, 1, 1, 1, 1).to(x0.dtype)
     x_t = (1.0 - tb) * x0 + tb * eps
-    context = null_context(transformer.config.text_dim, x0.device, x0.dtype).expand(x0.shape[0], -1, -1)
-    prediction = transformer(
-        hidden_states=torch.cat([x_t, conditions.to(x0.dtype)], dim=1),
-        timestep=t * 1000.0,
-        encoder_hidden_states=context,
-    ).sample
-    return (prediction.float() - (eps - x0).float()).square().mean()
+    prediction = predict_velocity(transformer, prior, x_t, conditions, t)
+    return (prediction - (eps - x0).float()).square().mean()
 
 
 def train_flow(
     transformer: WanTransformer3DModel,
+    prior: GaussianLatentPrior,
     cache: LatentCache,
     schedule: FlowSchedule,
     device: torch.device,
     optimizer: torch.optim.Optimizer,
-    checkpoint: Callable[[], None],
-    checkpoint_every: float = 120.0,
+    clock: PhaseClock,
     seed: int = 2,
 ) -> FlowReport:
-    """Train ``transformer`` in place on ``cache`` (normalised) for ``schedule.seconds`` of wall clock."""
+    """Train ``transformer`` in place on ``cache`` (normalised) until ``clock`` runs out."""
     generator = torch.Generator().manual_seed(seed)
     cache = LatentCache(cache.clean.to(device), cache.first.to(device), cache.both.to(device), cache.num_frames)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     report = FlowReport()
     transformer.train()
-    clock = PhaseClock("flow", schedule.seconds, checkpoint, checkpoint_every)
     for progress in clock.ticks():
         set_learning_rate(optimizer, schedule.lr, progress, schedule.warmup)
         index = torch.randint(len(cache), (schedule.batch,), generator=generator)
@@ -96,12 +111,12 @@ def train_flow(
         t = sample_training_times(schedule.batch, schedule.shift, generator, device)
         eps = torch.randn_like(x0)
         with autocast:
-            loss = flow_matching_loss(transformer, x0, conditions, t, eps)
+            loss = flow_matching_loss(transformer, prior, x0, conditions, t, eps)
         optimise(transformer, optimizer, loss)
         report.steps += 1
         report.last_loss = float(loss.detach())
         clock.after_step(
-            lambda elapsed: f"step {report.steps} t={elapsed:.0f}s loss={report.last_loss:.5f}",
+            lambda spent: f"step {report.steps} t={spent:.0f}s loss={report.last_loss:.5f}",
             step=report.steps,
             loss=f"{report.last_loss:.4f}",
         )

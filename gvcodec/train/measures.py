@@ -10,7 +10,3 @@ def psnr_from_mse(mse: float, peak_to_peak: float = 2.0) -> float:
     """``PSNR = 10 log10(P^2 / MSE)`` in dB, ``P`` the signal range (2 for [-1, 1] video)."""
     return 10.0 * math.log10(peak_to_peak**2 / max(mse, 1e-12))
 
-
-def gaussian_kl(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """Mean over elements of ``KL(N(mu, var) || N(0, 1)) = (mu^2 + var - 1 - log var) / 2``."""
-    return 0.5 * (mean.square() + logvar.exp() - 1.0 - logvar).mean()

@@ -14,30 +14,44 @@ LOG_EVERY_SECONDS = 15.0
 
 
 class PhaseClock:
-    """Runs a phase for ``seconds`` of wall clock: iterate :meth:`ticks` for the training progress in
-    ``[0, 1)``, call :meth:`after_step` after each step."""
+    """Runs a phase whose whole budget is ``seconds`` of wall clock, ``spent`` of which earlier chunks already
+    used, and stops at ``deadline`` (a ``time.monotonic()`` value; the end of this chunk) if that comes first.
 
-    def __init__(self, name: str, seconds: float, checkpoint: Callable[[], None], checkpoint_every: float) -> None:
+    Iterate :meth:`ticks` for the training progress in ``[0, 1)`` over the whole budget, call
+    :meth:`after_step` after each step; :attr:`spent` is the phase's total so far.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        seconds: float,
+        checkpoint: Callable[[], None],
+        checkpoint_every: float,
+        spent: float = 0.0,
+        deadline: float = float("inf"),
+    ) -> None:
         self.name = name
         self.seconds = seconds
+        self._before = spent
+        self._deadline = deadline
         self._checkpoint = checkpoint
         self._checkpoint_every = checkpoint_every
-        self._bar = tqdm(total=round(seconds), desc=name, unit="s", mininterval=5.0)
+        self._bar = tqdm(total=round(seconds), initial=round(spent), desc=name, unit="s", mininterval=5.0)
         self.start = self._last_checkpoint = self._last_log = time.monotonic()
 
     def ticks(self) -> Iterator[float]:
-        """Progress ``elapsed / seconds`` before each step, until the budget is spent."""
-        while (elapsed := time.monotonic() - self.start) < self.seconds:
-            yield elapsed / self.seconds
+        """Progress ``spent / seconds`` before each step, until the budget is spent or the chunk ends."""
+        while self.spent < self.seconds and time.monotonic() < self._deadline:
+            yield self.spent / self.seconds
         self._bar.close()
 
     def after_step(self, log: Callable[[float], str], **postfix: object) -> None:
-        """Advance the bar; every 15 s write ``log(elapsed)``; checkpoint every ``checkpoint_every`` s."""
+        """Advance the bar; every 15 s write ``log(spent)``; checkpoint every ``checkpoint_every`` s."""
         now = time.monotonic()
-        self._bar.update(round(now - self.start) - self._bar.n)
+        self._bar.update(round(self.spent) - self._bar.n)
         self._bar.set_postfix(postfix, refresh=False)
         if now - self._last_log >= LOG_EVERY_SECONDS:
-            tqdm.write(f"{self.name} {log(now - self.start)}")
+            tqdm.write(f"{self.name} {log(self.spent)}")
             self._last_log = now
         if now - self._last_checkpoint >= self._checkpoint_every:
             self._checkpoint()
@@ -45,7 +59,13 @@ class PhaseClock:
 
     @property
     def elapsed(self) -> float:
+        """Seconds of this chunk."""
         return time.monotonic() - self.start
+
+    @property
+    def spent(self) -> float:
+        """Seconds of the phase over all chunks."""
+        return self._before + self.elapsed
 
 
 def set_learning_rate(optimizer: torch.optim.Optimizer, peak: float, progress: float, warmup: float) -> None:

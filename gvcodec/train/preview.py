@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from diffusers import AutoencoderKLWan, WanTransformer3DModel
 from PIL import Image, ImageDraw
 
-from gvcodec.backbones.conditioning import anchor_video, condition_channels, frame_mask, null_context
+from gvcodec.backbones.block_vae import BlockTransformVAE
+from gvcodec.backbones.conditioning import anchor_video, condition_channels, frame_mask
 from gvcodec.sde import ode_step, shifted_timesteps
+from gvcodec.train.evaluate import Models
+from gvcodec.train.flow_phase import predict_velocity
 from gvcodec.train.latents import normalise
 
 PREVIEW_STEPS = 20
@@ -21,30 +23,20 @@ T2V_SHIFT = 3.0
 ANCHORED_SHIFT = 5.0
 
 
-def sample_latent(
-    transformer: WanTransformer3DModel,
-    conditions: torch.Tensor,
-    steps: int,
-    shift: float,
-    seed: int,
-) -> torch.Tensor:
-    """ODE sample ``(1, 16, F', h, w)``: Euler steps ``x <- x - (t - t') u(x, t, c)`` over :func:`shifted_timesteps`."""
+def sample_latent(models: Models, conditions: torch.Tensor, steps: int, shift: float, seed: int) -> torch.Tensor:
+    """ODE sample ``(1, C, F', h, w)``: Euler steps ``x <- x - (t - t') u(x, t, c)`` over :func:`shifted_timesteps`."""
+    _, transformer, prior = models
     shape = (1, transformer.config.out_channels, *conditions.shape[2:])
     x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
-    context = null_context(transformer.config.text_dim)
     times = shifted_timesteps(steps, shift)
     with torch.no_grad():
         for t, t_next in zip(times[:-1], times[1:]):
-            u = transformer(
-                hidden_states=torch.cat([x, conditions], dim=1),
-                timestep=torch.tensor([1000.0 * t]),
-                encoder_hidden_states=context,
-            ).sample
+            u = predict_velocity(transformer, prior, x, conditions, torch.tensor([t]))
             x = ode_step(x, u, t, t_next)
     return x
 
 
-def _decode(vae: AutoencoderKLWan, latent: torch.Tensor) -> torch.Tensor:
+def _decode(vae: BlockTransformVAE, latent: torch.Tensor) -> torch.Tensor:
     shape = (1, -1, 1, 1, 1)
     mean = torch.tensor(vae.config.latents_mean).view(shape)
     std = torch.tensor(vae.config.latents_std).view(shape)
@@ -52,28 +44,31 @@ def _decode(vae: AutoencoderKLWan, latent: torch.Tensor) -> torch.Tensor:
         return vae.decode(latent * std + mean).sample[0].clamp(-1.0, 1.0)
 
 
-def _encode(vae: AutoencoderKLWan, video: torch.Tensor) -> torch.Tensor:
+def _encode(vae: BlockTransformVAE, video: torch.Tensor) -> torch.Tensor:
     with torch.no_grad():
         mean = vae.encode(video[None]).latent_dist.mean
     return normalise(mean, vae.config.latents_mean, vae.config.latents_std)
 
 
 def sample_rows(
-    vae: AutoencoderKLWan, transformer: WanTransformer3DModel, clip: torch.Tensor, t2v_seeds: tuple[int, ...] = (0, 1)
+    models: Models, clip: torch.Tensor, t2v_seeds: tuple[int, ...] = (0, 1)
 ) -> list[tuple[str, torch.Tensor]]:
-    """Labelled videos ``(3, F, H, W)``: the clip, its I2V and FLF2V samples, then T2V samples."""
+    """Labelled videos ``(3, F, H, W)``: the clip, its reconstruction, its I2V and FLF2V samples, then T2V samples."""
+    vae, transformer, _ = models
     frames, height, width = clip.shape[1:]
     h, w = height // 8, width // 8
-    rows: list[tuple[str, torch.Tensor]] = [("eval clip", clip)]
+    with torch.no_grad():
+        reconstruction = vae.decode_video(vae.encode_latent(clip[None]))[0].clamp(-1.0, 1.0)
+    rows: list[tuple[str, torch.Tensor]] = [("eval clip", clip), ("VAE reconstruction", reconstruction)]
     for label, last in (("I2V (first frame)", None), ("FLF2V (first + last)", clip[:, -1])):
         cond_latent = _encode(vae, anchor_video(clip[:, 0], last, frames))[0]
         mask = frame_mask(frames, h, w, first=True, last=last is not None)
         conditions = condition_channels(mask, cond_latent)[None]
-        rows.append((label, _decode(vae, sample_latent(transformer, conditions, PREVIEW_STEPS, ANCHORED_SHIFT, 0))))
+        rows.append((label, _decode(vae, sample_latent(models, conditions, PREVIEW_STEPS, ANCHORED_SHIFT, 0))))
     for seed in t2v_seeds:
         latent_frames = (frames - 1) // 4 + 1
         conditions = torch.zeros(1, transformer.config.in_channels - transformer.config.out_channels, latent_frames, h, w)
-        rows.append((f"T2V seed {seed}", _decode(vae, sample_latent(transformer, conditions, PREVIEW_STEPS, T2V_SHIFT, seed))))
+        rows.append((f"T2V seed {seed}", _decode(vae, sample_latent(models, conditions, PREVIEW_STEPS, T2V_SHIFT, seed))))
     return rows
 
 

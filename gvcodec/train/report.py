@@ -38,7 +38,7 @@ def describe(folder: Path, eval_data: Path, evaluation: Evaluation, smoke: bool 
     preview = eval_data / f"{SMOKE_CLIP if smoke else PREVIEW_CLIP}.y4m"
     if not preview.is_file():
         raise InputError(f"preview clip {preview} is missing from the evaluation folder")
-    vae, transformer = load_models(folder)
-    clip = centre_crop(read_gop(preview, 5 if smoke else 33), 8 * transformer.config.patch_size[1])
-    write_grid(sample_rows(vae, transformer, clip, t2v_seeds=(0,) if smoke else (0, 1)), folder / SAMPLES_FILE)
+    models = load_models(folder)
+    clip = centre_crop(read_gop(preview, 5 if smoke else 33), 8 * models[1].config.patch_size[1])
+    write_grid(sample_rows(models, clip, t2v_seeds=(0,) if smoke else (0, 1)), folder / SAMPLES_FILE)
     (folder / CARD_FILE).write_text(render_card(folder, evaluation, eval_data.name, SAMPLES_FILE), encoding="utf-8")

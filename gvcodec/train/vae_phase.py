@@ -1,14 +1,18 @@
-"""VAE phase: image-first pretraining on single frames, then video windows; MSE-weighted loss, small KL."""
+"""VAE phase: the refinements of the block-transform VAE learn what the linear basis misses (MSE on video windows).
+
+The basis stays fixed (it is the transform phase's PCA); only the encoder and decoder refinements train,
+starting from zero, so the reconstruction starts at the linear transform's and improves from there.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
-from diffusers import AutoencoderKLWan
 
+from gvcodec.backbones.block_vae import BlockTransformVAE
 from gvcodec.train.data import Clip, ClipSampler
-from gvcodec.train.measures import gaussian_kl, psnr_from_mse
+from gvcodec.train.measures import psnr_from_mse
 from gvcodec.train.phase_clock import PhaseClock, optimise, set_learning_rate
 
 
@@ -17,16 +21,11 @@ class VaeSchedule:
     """How the VAE phase spends its wall-clock budget."""
 
     seconds: float
-    image_fraction: float = 0.35
-    image_batch: int = 32
-    image_crop: int = 256
-    video_batch: int = 8
-    video_frames: int = 17
-    video_crop: int = 256
+    batch: int = 8
+    frames: int = 17
+    crop: int = 128
     lr: float = 1e-3
     warmup: float = 0.05
-    l1_weight: float = 0.1
-    kl_weight: float = 1e-6
 
 
 @dataclass
@@ -34,66 +33,42 @@ class VaeReport:
     """What the phase did, for the log and the model card."""
 
     steps: int = 0
-    image_steps: int = 0
     seconds: float = 0.0
-    last_loss: float = float("nan")
     last_psnr: float = float("nan")
 
 
-def vae_step_loss(vae: AutoencoderKLWan, video: torch.Tensor, schedule: VaeSchedule) -> tuple[torch.Tensor, float]:
-    """Training loss of one batch ``(B, 3, F, H, W)`` and its reconstruction MSE.
-
-    ``loss = MSE(x, D(z)) + l1_weight * L1(x, D(z)) + kl_weight * KL``, ``z ~ q(z | x)``.
-    """
-    posterior = vae.encode(video).latent_dist
-    z = posterior.mean + posterior.std * torch.randn_like(posterior.mean)
-    reconstruction = vae.decode(z).sample.float()
-    error = reconstruction - video.float()
-    mse = error.square().mean()
-    loss = mse + schedule.l1_weight * error.abs().mean() + schedule.kl_weight * gaussian_kl(
-        posterior.mean.float(), posterior.logvar.float()
-    )
-    return loss, float(mse.detach())
+def reconstruction_mse(vae: BlockTransformVAE, video: torch.Tensor) -> torch.Tensor:
+    """``mean (D(E(x)) - x)^2`` of a batch ``(B, 3, F, H, W)`` in [-1, 1]."""
+    return (vae.decode_video(vae.encode_latent(video)).float() - video.float()).square().mean()
 
 
 def train_vae(
-    vae: AutoencoderKLWan,
+    vae: BlockTransformVAE,
     clips: Sequence[Clip],
     schedule: VaeSchedule,
     device: torch.device,
     optimizer: torch.optim.Optimizer,
-    checkpoint: Callable[[], None],
-    checkpoint_every: float = 120.0,
+    clock: PhaseClock,
     seed: int = 0,
 ) -> VaeReport:
-    """Train ``vae`` in place for ``schedule.seconds`` of wall clock; calls ``checkpoint`` periodically."""
-    generator = torch.Generator().manual_seed(seed)
-    image_sampler = ClipSampler(clips, 1, schedule.image_crop, schedule.image_crop, (1,), generator)
-    video_sampler = ClipSampler(clips, schedule.video_frames, schedule.video_crop, schedule.video_crop, (1, 2), generator)
+    """Train the refinements of ``vae`` in place until ``clock`` runs out."""
+    sampler = ClipSampler(clips, schedule.frames, schedule.crop, schedule.crop, (1, 2), torch.Generator().manual_seed(seed))
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     report = VaeReport()
     vae.train()
-    clock = PhaseClock("vae", schedule.seconds, checkpoint, checkpoint_every)
     for progress in clock.ticks():
         set_learning_rate(optimizer, schedule.lr, progress, schedule.warmup)
-        images = progress < schedule.image_fraction
-        if images:
-            batch = image_sampler.batch(schedule.image_batch, device)
-        else:
-            batch = video_sampler.batch(schedule.video_batch, device)
         with autocast:
-            loss, mse = vae_step_loss(vae, batch, schedule)
-        optimise(vae, optimizer, loss)
+            mse = reconstruction_mse(vae, sampler.batch(schedule.batch, device))
+        optimise(vae, optimizer, mse)
         report.steps += 1
-        report.image_steps += int(images)
-        report.last_loss, report.last_psnr = float(loss.detach()), psnr_from_mse(mse)
+        report.last_psnr = psnr_from_mse(float(mse.detach()))
         clock.after_step(
-            lambda elapsed: (
-                f"step {report.steps} t={elapsed:.0f}s {'image' if images else 'video'} "
-                f"lr={optimizer.param_groups[0]['lr']:.2e} loss={report.last_loss:.5f} psnr={report.last_psnr:.2f}"
+            lambda spent: (
+                f"step {report.steps} t={spent:.0f}s lr={optimizer.param_groups[0]['lr']:.2e} "
+                f"psnr={report.last_psnr:.2f}"
             ),
             step=report.steps,
-            loss=f"{report.last_loss:.4f}",
             psnr=f"{report.last_psnr:.2f}",
         )
     report.seconds = clock.elapsed
