@@ -24,7 +24,6 @@ import numpy as np
 import torch
 
 from container import (
-    Anchor,
     ContainerError,
     GopPacket,
     SamplerParams,
@@ -34,34 +33,18 @@ from container import (
     encode_header,
     encode_packet,
 )
-from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, anchor_codec, check_quality, code_anchor, decode_anchor
+from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, anchor_codec, check_quality
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.backbones.conditioning import latent_frame_count
-from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS, check_generator, pack_choices, unpack_choices
+from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS, check_generator
 from gvcodec.combinatorial import choice_bits
-from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
+from gvcodec.colour import rgb_to_yuv420
 from gvcodec.errors import InputError, ModelError, StreamError
+from gvcodec.gop.allocation import AtomAllocation, check_reachable
+from gvcodec.gop.coder import EncoderChoices, GopCoder, StreamSetup
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.pyav_io import av_frame_to_yuv420, yuv420_to_av_frame
-from gvcodec.modes import flf2v, i2v, t2v
-from gvcodec.modes.gop import (
-    CodedGop,
-    CodingParams,
-    GopPlan,
-    coded_frame_count,
-    decode_gop,
-    encode_gop,
-    pad_video,
-    padded_size,
-    tail_atom_counts,
-)
-from gvcodec.residual import apply_residual, decode_residual, encode_residual, quantise
+from gvcodec.modes import MODES, mode_named
 from gvcodec.rate import BitrateController
-from gvcodec.sampler import SamplerSettings
-
-PLANS: dict[str, GopPlan] = {plan.mode: plan for plan in (t2v.PLAN, i2v.PLAN, flf2v.PLAN)}
-MODES = tuple(PLANS)
-
 
 @dataclass(frozen=True)
 class Packet:
@@ -103,12 +86,11 @@ class EncoderOptions:
 
 
 def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
-    if options.mode not in MODES:
-        raise InputError(f"mode {options.mode!r} is not available; choose one of {', '.join(MODES)}")
-    if options.mode not in backbone.modes:
+    refusal = mode_named(options.mode).unsupported_by(backbone)
+    if refusal:
         raise InputError(
-            f"model {backbone.name!r} cannot condition on mode {options.mode!r}: it supports "
-            f"{', '.join(sorted(backbone.modes))}; use one of those, or a model folder whose layout has this mode"
+            f"model {backbone.name!r} cannot condition on mode {options.mode!r}: it {refusal}; "
+            "use another mode, or a model folder whose layout has this mode"
         )
     if options.gop < 1 or (options.gop - 1) % backbone.temporal_factor:
         raise InputError(f"--gop must be {backbone.temporal_factor}k + 1 frames (e.g. 17, 33), got {options.gop}")
@@ -121,7 +103,7 @@ def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
         raise InputError("--codebook must be < 2^32 and --atoms < 65536")
     if not 0 <= options.seed < 2**32:
         raise InputError(f"--seed must be in [0, 2^32), got {options.seed}")
-    if PLANS[options.mode].chained and options.gop < 1 + backbone.temporal_factor:
+    if options.gop < MODES[options.mode].shortest_gop(backbone.temporal_factor):
         raise InputError(
             f"--mode {options.mode} chains GOPs that share a frame: --gop must be at least "
             f"{1 + backbone.temporal_factor}, got {options.gop}"
@@ -135,19 +117,6 @@ def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
     anchor_codec(options.anchor_codec)
     if options.anchor_quality is not None:
         check_quality(options.anchor_codec, options.anchor_quality)
-
-
-def _coding_params(header: StreamHeader) -> CodingParams:
-    sampler = header.sampler
-    return CodingParams(
-        sampler=SamplerSettings(
-            num_steps=sampler.num_steps, tail_steps=sampler.tail_steps, shift=sampler.shift, g_scale=sampler.g_scale
-        ),
-        atom_generator=header.atom_generator,
-        seed=sampler.seed,
-        codebook_size=sampler.codebook_size,
-        atoms=sampler.atoms,
-    )
 
 
 def as_yuv420(frame: Yuv420Frame | av.VideoFrame | np.ndarray) -> Yuv420Frame:
@@ -165,36 +134,10 @@ def as_yuv420(frame: Yuv420Frame | av.VideoFrame | np.ndarray) -> Yuv420Frame:
     )
 
 
-def _frames_to_video(
-    frames: list[Yuv420Frame], coded_frames: int, width: int, height: int, device: torch.device
-) -> torch.Tensor:
-    """Padded RGB video on ``device``; the colour conversion runs there too (33 720p frames: seconds on a CPU)."""
-    return pad_video(yuv420_to_rgb(frames, device), coded_frames, width, height)
-
-
-def _video_to_frames(video: torch.Tensor, count: int, width: int, height: int) -> list[Yuv420Frame]:
-    return rgb_to_yuv420(video[:, :count, :height, :width].float())
-
-
-def _condition_tensor(frame: Yuv420Frame | None, width: int, height: int, device: torch.device) -> torch.Tensor | None:
-    """A condition frame as the backbone takes it: ``(3, H, W)`` RGB in [-1, 1] at the padded size."""
-    return None if frame is None else _frames_to_video([frame], 1, width, height, device)[:, 0]
-
-
 @dataclass
 class _GopBuffer:
     frames: list[Yuv420Frame] = field(default_factory=list)
     first_frame: int = 0
-
-
-@dataclass
-class _Chain:
-    """What a chained mode carries from one GOP to the next: the GOP index due, the decoded frame the next
-    GOP is conditioned on, and (encoder only) the source frame the next GOP starts on."""
-
-    gop_index: int = 0
-    carried: Yuv420Frame | None = None
-    shared_source: Yuv420Frame | None = None
 
 
 class Encoder:
@@ -218,33 +161,19 @@ class Encoder:
             raise InputError(f"picture size must be positive, got {width}x{height}")
         self.width, self.height = width, height
         self.rate = Fraction(rate).limit_denominator(1_000_000)
-        self.plan = PLANS[self.options.mode]
-        shift = self.options.shift if self.options.shift is not None else self.plan.default_shift
-        self.anchor_quality = (
-            self.options.anchor_quality
-            if self.options.anchor_quality is not None
-            else ANCHOR_CODECS[self.options.anchor_codec].default_quality
-        )
-        self.tail_frames = (
-            self.options.tail_frames if self.options.tail_frames is not None else self.plan.default_tail_frames
-        )
-        self.tail_atoms = (
-            self.options.tail_atoms
-            if self.options.tail_atoms is not None
-            else min(2 * self.options.atoms, self.options.codebook, 65535)
-        )
+        mode = MODES[self.options.mode]
         self.header = StreamHeader(
             width=width,
             height=height,
             fps=self.rate,
             frame_count=frame_count,
-            mode=self.options.mode,
+            mode=mode.name,
             gop_length=self.options.gop,
             fingerprint=self.backbone.fingerprint,
             sampler=SamplerParams(
                 num_steps=self.options.steps,
                 tail_steps=self.options.tail_steps,
-                shift=shift,
+                shift=self.options.shift if self.options.shift is not None else mode.default_shift,
                 g_scale=self.options.g_scale,
                 codebook_size=self.options.codebook,
                 atoms=self.options.atoms,
@@ -253,10 +182,17 @@ class Encoder:
             prompt=self.options.prompt,
             atom_generator=self.options.atom_generator,
         )
-        self.params = _coding_params(self.header)
-        self._rate = self._bitrate_controller()
+        setup = StreamSetup.of(self.header)
+        self._coder = GopCoder(self.backbone, setup, self.options.quiet)
+        self._choices = EncoderChoices(
+            anchor_codec=self.options.anchor_codec,
+            anchor_quality=_or_default(self.options.anchor_quality, ANCHOR_CODECS[self.options.anchor_codec].default_quality),
+            tail_frames=_or_default(self.options.tail_frames, mode.default_tail_frames),
+            residual_step=self.options.residual_step,
+        )
+        tail_atoms = _or_default(self.options.tail_atoms, min(2 * self.options.atoms, self.options.codebook, 65535))
+        self._atoms = AtomAllocation(setup.params, self._choices.tail_frames, tail_atoms, self._bitrate_controller())
         self._buffer = _GopBuffer()
-        self._chain = _Chain()
         self._recon: list[Yuv420Frame] = []
 
     def _bitrate_controller(self) -> BitrateController | None:
@@ -270,46 +206,9 @@ class Encoder:
             codebook_size=self.options.codebook,
             max_atoms=min(self.options.codebook // 2, 65535),
         )
-        cells = self._cells(self.options.gop)
-        lowest, highest = controller.reachable_bpp(self.options.gop, cells, self._framing_bytes(self.options.gop, cells))
-        if not lowest <= self.options.target_bpp <= highest:
-            raise InputError(
-                f"--target-bpp {self.options.target_bpp} is outside the rates this geometry can reach, "
-                f"{lowest:.5f} to {highest:.5f} bpp (1 to {controller.max_atoms} atoms per step and latent frame at "
-                f"{self.width}x{self.height}, GOP {self.options.gop}); change --codebook, --steps or --gop to reach it"
-            )
+        check_reachable(controller, self._coder.geometry(0, self.options.gop), self._coder.setup.params)
         controller.charge(len(self.extradata))
         return controller
-
-    def _cells(self, frames: int) -> int:
-        """Choices in a GOP of ``frames`` source frames: coded steps x latent frames."""
-        factor = self.backbone.temporal_factor
-        latent_frames = latent_frame_count(coded_frame_count(frames, factor), factor)
-        return self.params.sampler.coded_steps * latent_frames
-
-    def _framing_bytes(self, frames: int, cells: int) -> int:
-        """Packet bytes of a GOP besides its choices payload (exact: the framing depends on geometry only)."""
-        skeleton = GopPacket(
-            gop_index=0,
-            first_frame=0,
-            frame_count=frames,
-            anchors=(),
-            coded_steps=self.params.sampler.coded_steps,
-            latent_frames=cells // self.params.sampler.coded_steps,
-            atom_counts=(1,) * cells,
-            choices=b"",
-            residual=b"",
-        )
-        return len(encode_packet(skeleton))
-
-    def _atom_counts(self, new_frames: int, span: int, anchor_bytes: int) -> tuple[int, ...]:
-        """Atom counts of a GOP adding ``new_frames`` output frames and coding ``span`` frames; under a
-        target bitrate its already coded anchors are paid for first."""
-        cells = self._cells(span)
-        if self._rate is None:
-            latent_frames = cells // self.params.sampler.coded_steps
-            return tail_atom_counts(self.params, latent_frames, min(self.tail_frames, latent_frames), self.tail_atoms)
-        return self._rate.atoms_for_gop(new_frames, cells, self._framing_bytes(span, cells) + anchor_bytes)
 
     @property
     def extradata(self) -> bytes:
@@ -332,7 +231,7 @@ class Encoder:
         if (frame.width, frame.height) != (self.width, self.height):
             raise InputError(f"frame is {frame.width}x{frame.height}, the encoder was opened for {self.width}x{self.height}")
         self._buffer.frames.append(frame)
-        if len(self._buffer.frames) == self.plan.new_frames(self._chain.gop_index, self.options.gop):
+        if len(self._buffer.frames) == self._coder.due_frames:
             return [self._encode_buffer()]
         return []
 
@@ -341,74 +240,19 @@ class Encoder:
         recon, self._recon = self._recon, []
         return recon
 
-    def _code_anchors(self, roles: tuple[str, ...], span: list[Yuv420Frame]) -> tuple[tuple[Anchor, ...], dict[str, Yuv420Frame]]:
-        """Intra-code the span's first and/or last frame; return the packet anchors and the decoded frames."""
-        anchors, decoded = [], {}
-        for role in roles:
-            data, decoded[role] = code_anchor(
-                span[0] if role == "first" else span[-1], self.options.anchor_codec, self.anchor_quality
-            )
-            anchors.append(Anchor(role=role, codec=self.options.anchor_codec, quality=self.anchor_quality, data=data))
-        return tuple(anchors), decoded
-
     def _encode_buffer(self) -> Packet:
         frames, first = self._buffer.frames, self._buffer.first_frame
-        gop_index = self._chain.gop_index
-        overlap = self.plan.overlap(gop_index)
-        span = ([self._chain.shared_source] if overlap else []) + frames
-        anchors, decoded = self._code_anchors(self.plan.anchor_roles(gop_index, len(span)), span)
-        first_condition, last_condition = self.plan.condition_frames(decoded, self._chain.carried)
-        coded_frames = coded_frame_count(len(span), self.backbone.temporal_factor)
-        padded_width, padded_height = padded_size(self.width, self.height, self.backbone.pixel_multiple)
-        video = _frames_to_video(span, coded_frames, padded_width, padded_height, self.backbone.device)
-        coded, latent, target = encode_gop(
-            self.backbone,
-            video,
-            gop_index,
-            self.params,
-            self.options.prompt,
-            self._atom_counts(len(frames), len(span), sum(len(anchor.data) for anchor in anchors)),
-            first=_condition_tensor(first_condition, padded_width, padded_height, self.backbone.device),
-            last=_condition_tensor(last_condition, padded_width, padded_height, self.backbone.device),
-            quiet=self.options.quiet,
-        )
-        residual = b""
-        tail = min(self.tail_frames, coded.latent_frames)
-        if tail:
-            symbols = quantise(target[:, -tail:] - latent[:, -tail:], self.options.residual_step)
-            residual = encode_residual(symbols, self.options.residual_step)
-            latent = apply_residual(latent, symbols, self.options.residual_step)
-        outputs: list[Yuv420Frame] = []
-        # The VAE decode is the dearest stage: the encoder runs it only when someone uses its output.
-        if self.options.keep_recon or self.plan.carries_output:
-            outputs = _video_to_frames(self.backbone.decode_latent(latent), len(span), self.width, self.height)[overlap:]
+        gop, outputs = self._coder.code(frames, first, self._choices, self._atoms, self.options.keep_recon)
         if self.options.keep_recon:
             self._recon.extend(outputs)
-        packet = GopPacket(
-            gop_index=gop_index,
-            first_frame=first,
-            frame_count=len(frames),
-            anchors=anchors,
-            coded_steps=coded.coded_steps,
-            latent_frames=coded.latent_frames,
-            atom_counts=coded.atom_counts,
-            choices=pack_choices(coded.choices, self.params.codebook_size),
-            residual=residual,
-        )
-        result = Packet(
-            data=encode_packet(packet),
-            pts=first,
-            duration=len(frames),
-            time_base=self.time_base,
-            gop_index=gop_index,
-        )
-        if self._rate is not None:
-            self._rate.record(len(result.data))
-        self._chain = _Chain(
-            gop_index=gop_index + 1, carried=self.plan.carry(outputs, last_condition), shared_source=span[-1]
-        )
+        data = encode_packet(gop)
+        self._atoms.record(len(data))
         self._buffer = _GopBuffer(first_frame=first + len(frames))
-        return result
+        return Packet(data=data, pts=first, duration=len(frames), time_base=self.time_base, gop_index=gop.gop_index)
+
+
+def _or_default(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def check_model_matches(header: StreamHeader, backbone: Backbone) -> None:
@@ -441,12 +285,11 @@ class Decoder:
         if header.mode not in MODES:
             raise StreamError(f"the stream uses mode {header.mode!r}, which this release cannot decode")
         self.header = header
-        self.plan = PLANS[header.mode]
-        self._chain = _Chain()
+        self.mode = MODES[header.mode]
+        self.quiet = quiet
         self.backbone = backbone or load_backbone(model, device, dtype)
         check_model_matches(header, self.backbone)
-        self.params = _coding_params(header)
-        self.quiet = quiet
+        self._coder = GopCoder(self.backbone, StreamSetup.of(header), quiet)
 
     def decode(self, packet: Packet | GopPacket | bytes | None) -> list[av.VideoFrame]:
         """Decode one GOP packet into ``av.VideoFrame`` objects (yuv420p, ``pts`` = frame index in
@@ -468,71 +311,7 @@ class Decoder:
         """Like :meth:`decode`, as :class:`Yuv420Frame` planes (no copy into PyAV frames)."""
         if packet is None:
             return []
-        gop = self._parse(packet)
-        header = self.header
-        if self.plan.chained and gop.gop_index != self._chain.gop_index:
-            raise StreamError(
-                f"mode {header.mode} chains GOPs: GOP {self._chain.gop_index} is due, got GOP {gop.gop_index}; "
-                "decode the packets in stream order from the first"
-            )
-        overlap = self.plan.overlap(gop.gop_index)
-        span = gop.frame_count + overlap
-        coded_frames = coded_frame_count(span, self.backbone.temporal_factor)
-        width, height = padded_size(header.width, header.height, self.backbone.pixel_multiple)
-        try:
-            choices = unpack_choices(gop.choices, gop.atom_counts, self.params.codebook_size)
-        except StreamError as error:
-            raise StreamError(f"GOP {gop.gop_index}: {error}") from error
-        coded = CodedGop(
-            coded_steps=gop.coded_steps,
-            latent_frames=gop.latent_frames,
-            atom_counts=tuple(gop.atom_counts),
-            choices=tuple(choices),
-        )
-        self._check_geometry(gop, coded_frames)
-        decoded = self._decode_anchors(gop, span)
-        first_condition, last_condition = self.plan.condition_frames(decoded, self._chain.carried)
-        latent = decode_gop(
-            self.backbone,
-            coded,
-            gop.gop_index,
-            self.params,
-            header.prompt,
-            coded_frames,
-            height,
-            width,
-            first=_condition_tensor(first_condition, width, height, self.backbone.device),
-            last=_condition_tensor(last_condition, width, height, self.backbone.device),
-            quiet=self.quiet,
-        )
-        if gop.residual:
-            channels, _, latent_height, latent_width = latent.shape
-            try:
-                symbols, step = decode_residual(gop.residual, channels, latent_height, latent_width)
-                latent = apply_residual(latent, symbols, step)
-            except StreamError as error:
-                raise StreamError(f"GOP {gop.gop_index}: {error}") from error
-        outputs = _video_to_frames(self.backbone.decode_latent(latent), span, header.width, header.height)[overlap:]
-        self._chain = _Chain(gop_index=gop.gop_index + 1, carried=self.plan.carry(outputs, last_condition))
-        return outputs
-
-    def _decode_anchors(self, gop: GopPacket, span: int) -> dict[str, Yuv420Frame]:
-        """The GOP's anchors decoded by role, after checking they are the ones its mode codes."""
-        expected = self.plan.anchor_roles(gop.gop_index, span)
-        roles = tuple(anchor.role for anchor in gop.anchors)
-        if roles != expected:
-            raise StreamError(
-                f"GOP {gop.gop_index} carries anchors {list(roles)}; mode {self.header.mode} codes {list(expected)} there"
-            )
-        decoded = {}
-        for anchor in gop.anchors:
-            if anchor.codec not in ANCHOR_CODECS:
-                raise StreamError(f"GOP {gop.gop_index}: anchor codec {anchor.codec!r} is not supported by this release")
-            try:
-                decoded[anchor.role] = decode_anchor(anchor.data, anchor.codec, self.header.width, self.header.height)
-            except StreamError as error:
-                raise StreamError(f"GOP {gop.gop_index}, {anchor.role} anchor: {error}") from error
-        return decoded
+        return self._coder.replay(self._parse(packet))
 
     def _parse(self, packet: Packet | GopPacket | bytes) -> GopPacket:
         if isinstance(packet, GopPacket):
@@ -542,19 +321,6 @@ class Decoder:
             return decode_packet(data)
         except ContainerError as error:
             raise StreamError(str(error)) from error
-
-    def _check_geometry(self, gop: GopPacket, coded_frames: int) -> None:
-        expected_latent = latent_frame_count(coded_frames, self.backbone.temporal_factor)
-        if gop.latent_frames != expected_latent or gop.coded_steps != self.params.sampler.coded_steps:
-            raise StreamError(
-                f"GOP {gop.gop_index} is inconsistent: {gop.latent_frames} latent frames x {gop.coded_steps} coded "
-                f"steps, expected {expected_latent} x {self.params.sampler.coded_steps}"
-            )
-        most = self.plan.new_frames(gop.gop_index, self.header.gop_length)
-        if not 1 <= gop.frame_count <= most:
-            raise StreamError(
-                f"GOP {gop.gop_index} claims {gop.frame_count} new frames; in mode {self.header.mode} it can hold 1 to {most}"
-            )
 
 
 def bits_per_pixel(total_bytes: int, frames: int, width: int, height: int) -> float:

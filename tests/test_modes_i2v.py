@@ -12,8 +12,8 @@ import gvcodec
 from gvcodec.errors import InputError, StreamError
 from gvcodec.io.y4m import Y4MReader
 from gvcodec.codec import codebook_bits
-from gvcodec.modes.gop import tail_atom_counts
-from gvcodec.modes.i2v import PLAN
+from gvcodec.gop.trajectory import tail_atom_counts
+from gvcodec.modes.i2v import MODE
 from tests.conftest import eval_clip
 from tests.test_cli_t2v import SMALL, run_cli
 
@@ -45,20 +45,20 @@ def i2v_stream(tmp_path_factory: pytest.TempPathFactory, tiny_nano_folder: Path)
 
 
 def test_gops_overlap_by_one_frame_so_later_gops_add_one_frame_less() -> None:
-    assert PLAN.gop_frame_ranges(70, 33) == [(0, 33), (33, 32), (65, 5)]
-    assert PLAN.gop_frame_ranges(3, 33) == [(0, 3)]
-    assert [PLAN.overlap(g) for g in range(3)] == [0, 1, 1]
+    assert MODE.gop_frame_ranges(70, 33) == [(0, 33), (33, 32), (65, 5)]
+    assert MODE.gop_frame_ranges(3, 33) == [(0, 3)]
+    assert [MODE.overlap(g) for g in range(3)] == [0, 1, 1]
 
 
 def test_only_gop_zero_codes_an_anchor_and_it_is_the_first_frame() -> None:
-    assert PLAN.anchor_roles(0, 33) == ("first",)
-    assert PLAN.anchor_roles(1, 33) == ()
+    assert MODE.anchor_roles(0, 33) == ("first",)
+    assert MODE.anchor_roles(1, 33) == ()
 
 
 def test_the_next_gop_starts_on_the_last_decoded_frame() -> None:
-    assert PLAN.condition_frames({"first": "anchor"}, None) == ("anchor", None)
-    assert PLAN.condition_frames({}, "carried") == ("carried", None)
-    assert PLAN.carry(["a", "b", "c"], None) == "c"
+    assert MODE.condition_frames({"first": "anchor"}, None) == ("anchor", None)
+    assert MODE.condition_frames({}, "carried") == ("carried", None)
+    assert MODE.carry(["a", "b", "c"], None) == "c"
 
 
 def test_decoder_output_is_byte_identical_to_encoder_recon(i2v_stream: dict[str, Path], tiny_nano_folder: Path) -> None:
@@ -117,7 +117,7 @@ def test_every_gop_carries_a_tail_residual(i2v_stream: dict[str, Path]) -> None:
 
 
 def test_tail_atom_counts_are_step_major() -> None:
-    from gvcodec.modes.gop import CodingParams
+    from gvcodec.gop.trajectory import CodingParams
     from gvcodec.sampler import SamplerSettings
 
     params = CodingParams(SamplerSettings(num_steps=4, tail_steps=2, shift=3.0, g_scale=3.0), 2, 0, 256, 8)

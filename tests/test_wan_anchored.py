@@ -130,8 +130,8 @@ def test_an_image_encoder_model_refuses_the_modes_its_transformer_cannot_take(
         gvcodec.Encoder(64, 48, 25, model=str(folders[mode]), mode=refused, gop=5, quiet=True)
 
 
-def test_t2v_condition_on_an_image_encoder_model_is_refused_naming_the_mode(backbones) -> None:
-    with pytest.raises(InputError, match="got no anchor: it codes mode i2v only, not flf2v or t2v"):
+def test_t2v_condition_on_an_image_encoder_model_is_refused_naming_its_layout(backbones) -> None:
+    with pytest.raises(InputError, match=r"\(Wan2.1 I2V-14B layout\), got no anchor"):
         backbones["i2v"].condition("", 5, 48, 64)
 
 

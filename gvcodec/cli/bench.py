@@ -30,6 +30,7 @@ from gvcodec.bench.points import (
 from gvcodec.bench.report import AVERAGE, bd_markdown, bd_table, curves, plot_curves, write_csv
 from gvcodec.cli.common import run_command
 from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS
+from gvcodec.codec import MODES
 from gvcodec.errors import InputError
 from gvcodec.metrics import METRICS
 
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", type=Path, required=True, help="output folder (resumable)")
     parser.add_argument("--clips", nargs="+", help="clip names (file stems) to use; default all")
     parser.add_argument("--frames", type=int, default=33, help="frames per clip (default 33)")
-    parser.add_argument("--modes", nargs="+", default=["t2v"], help="gvcodec modes (default t2v)")
+    parser.add_argument("--modes", nargs="+", default=["t2v"], choices=MODES, help="gvcodec modes (default t2v)")
     parser.add_argument("--atoms", nargs="+", type=int, default=[8, 32, 128], help="gvcodec atom counts (default 8 32 128)")
     parser.add_argument("--codebook", type=int, default=16384, help="codebook size K (default 16384)")
     parser.add_argument(
@@ -113,8 +114,8 @@ def make_plan(args: argparse.Namespace) -> Plan:
 
 
 def _anchor_options(mode: str, qualities: list[int] | None) -> list[tuple[tuple[str, int], ...]]:
-    """One anchor-quality option per ``--anchor-q`` value for the anchored modes; none for T2V or by default."""
-    if mode == "t2v" or not qualities:
+    """One anchor-quality option per ``--anchor-q`` value for modes that code anchors; none otherwise or by default."""
+    if not MODES[mode].codes_anchors or not qualities:
         return [()]
     return [(("anchor_quality", quality),) for quality in qualities]
 

@@ -114,7 +114,7 @@ class GopStore:
 
     def _decode_in_order(self, index: int) -> list[Yuv420Frame]:
         """Decode packet ``index``; in a chained mode, first every GOP before it that the decoder has not seen."""
-        if not self._decoder.plan.chained:
+        if not self._decoder.mode.chained:
             return self._decoder.decode_yuv(self._packets[index])
         if index < self._next_chained:
             self._decoder = Decoder(self.header, backbone=self._decoder.backbone, quiet=self._decoder.quiet)
