@@ -33,9 +33,9 @@ from container import (
     encode_header,
     encode_packet,
 )
-from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, anchor_codec, check_quality
+from gvcodec.anchors import ANCHOR_CODECS
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS, check_generator
+from gvcodec.codebook import GENERATORS
 from gvcodec.combinatorial import choice_bits
 from gvcodec.colour import rgb_to_yuv420
 from gvcodec.errors import InputError, ModelError, StreamError
@@ -43,7 +43,8 @@ from gvcodec.gop.allocation import AtomAllocation, check_reachable
 from gvcodec.gop.coder import EncoderChoices, GopCoder, StreamSetup
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.pyav_io import av_frame_to_yuv420, yuv420_to_av_frame
-from gvcodec.modes import MODES, mode_named
+from gvcodec.modes import MODES
+from gvcodec.options import MAX_ATOMS, check_options_for, check_picture_size, encoder_options
 from gvcodec.rate import BitrateController
 
 @dataclass(frozen=True)
@@ -55,68 +56,6 @@ class Packet:
     duration: int
     time_base: Fraction
     gop_index: int
-
-
-@dataclass(frozen=True)
-class EncoderOptions:
-    """Everything the encoder can be told besides the picture geometry (defaults: DESIGN.md)."""
-
-    mode: str = "t2v"
-    model: str = "nano"
-    device: str = "cpu"
-    dtype: str = "float32"
-    atoms: int = 64
-    codebook: int = 16384
-    atom_generator: int = DEFAULT_GENERATOR
-    steps: int = 20
-    tail_steps: int = 3
-    shift: float | None = None
-    g_scale: float = 3.0
-    gop: int = 33
-    seed: int = 0
-    prompt: str = ""
-    target_bpp: float | None = None
-    quiet: bool = False
-    keep_recon: bool = False
-    anchor_codec: str = DEFAULT_ANCHOR_CODEC
-    anchor_quality: int | None = None
-    tail_frames: int | None = None
-    tail_atoms: int | None = None
-    residual_step: float = 0.2
-
-
-def _check_options(options: EncoderOptions, backbone: Backbone) -> None:
-    refusal = mode_named(options.mode).unsupported_by(backbone)
-    if refusal:
-        raise InputError(
-            f"model {backbone.name!r} cannot condition on mode {options.mode!r}: it {refusal}; "
-            "use another mode, or a model folder whose layout has this mode"
-        )
-    if options.gop < 1 or (options.gop - 1) % backbone.temporal_factor:
-        raise InputError(f"--gop must be {backbone.temporal_factor}k + 1 frames (e.g. 17, 33), got {options.gop}")
-    if not 0 <= options.tail_steps < options.steps:
-        raise InputError(f"tail steps must be in [0, steps), got {options.tail_steps} of {options.steps}")
-    if not 1 <= options.atoms <= options.codebook:
-        raise InputError(f"--atoms must be in [1, --codebook={options.codebook}], got {options.atoms}")
-    check_generator(options.atom_generator)
-    if options.codebook > 2**32 - 1 or options.atoms > 65535:
-        raise InputError("--codebook must be < 2^32 and --atoms < 65536")
-    if not 0 <= options.seed < 2**32:
-        raise InputError(f"--seed must be in [0, 2^32), got {options.seed}")
-    if options.gop < MODES[options.mode].shortest_gop(backbone.temporal_factor):
-        raise InputError(
-            f"--mode {options.mode} chains GOPs that share a frame: --gop must be at least "
-            f"{1 + backbone.temporal_factor}, got {options.gop}"
-        )
-    if options.tail_frames is not None and not 0 <= options.tail_frames <= 255:
-        raise InputError(f"--tail-frames must be in [0, 255] latent frames, got {options.tail_frames}")
-    if options.tail_atoms is not None and not 1 <= options.tail_atoms <= min(options.codebook, 65535):
-        raise InputError(f"--tail-atoms must be in [1, min(--codebook, 65535)], got {options.tail_atoms}")
-    if not options.residual_step > 0:
-        raise InputError(f"--residual-step must be positive, got {options.residual_step}")
-    anchor_codec(options.anchor_codec)
-    if options.anchor_quality is not None:
-        check_quality(options.anchor_codec, options.anchor_quality)
 
 
 def as_yuv420(frame: Yuv420Frame | av.VideoFrame | np.ndarray) -> Yuv420Frame:
@@ -152,13 +91,12 @@ class Encoder:
         backbone: Backbone | None = None,
         **options: object,
     ) -> None:
-        self.options = EncoderOptions(**options)  # type: ignore[arg-type]
+        self.options = encoder_options(**options)
+        check_picture_size(width, height)
         self.backbone = backbone or load_backbone(self.options.model, self.options.device, self.options.dtype)
-        _check_options(self.options, self.backbone)
+        check_options_for(self.options, self.backbone)
         if self.options.prompt and not self.backbone.accepts_prompt:
             raise InputError(f"model {self.backbone.name!r} has no text encoder: --prompt cannot be used with it")
-        if width < 1 or height < 1:
-            raise InputError(f"picture size must be positive, got {width}x{height}")
         self.width, self.height = width, height
         self.rate = Fraction(rate).limit_denominator(1_000_000)
         mode = MODES[self.options.mode]
@@ -190,7 +128,7 @@ class Encoder:
             tail_frames=_or_default(self.options.tail_frames, mode.default_tail_frames),
             residual_step=self.options.residual_step,
         )
-        tail_atoms = _or_default(self.options.tail_atoms, min(2 * self.options.atoms, self.options.codebook, 65535))
+        tail_atoms = _or_default(self.options.tail_atoms, min(2 * self.options.atoms, self.options.codebook, MAX_ATOMS))
         self._atoms = AtomAllocation(setup.params, self._choices.tail_frames, tail_atoms, self._bitrate_controller())
         self._buffer = _GopBuffer()
         self._recon: list[Yuv420Frame] = []
@@ -204,7 +142,7 @@ class Encoder:
             width=self.width,
             height=self.height,
             codebook_size=self.options.codebook,
-            max_atoms=min(self.options.codebook // 2, 65535),
+            max_atoms=min(self.options.codebook // 2, MAX_ATOMS),
         )
         check_reachable(controller, self._coder.geometry(0, self.options.gop), self._coder.setup.params)
         controller.charge(len(self.extradata))

@@ -10,15 +10,14 @@ from typing import BinaryIO, Callable, Iterator, TypeVar
 
 from gvcodec.errors import GvcError, InputError
 from gvcodec.io.atomic import AtomicBinaryFile
+from gvcodec.options import MODEL_OPTIONS, add_encoder_arguments
 
 T = TypeVar("T")
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="nano", help="model: 'nano' (embedded default) or a diffusers Wan2.1 folder")
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="where the model runs (default cpu)")
-    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="model precision")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    """The options the decoding commands share with gvc-enc: --model, --device, --dtype, -q."""
+    add_encoder_arguments(parser, MODEL_OPTIONS)
 
 
 def argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
