@@ -14,7 +14,6 @@ held in memory.
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, BinaryIO, Iterable, Iterator
@@ -36,7 +35,6 @@ from container import (
 from gvcodec.anchors import ANCHOR_CODECS
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.codebook import GENERATORS
-from gvcodec.combinatorial import choice_bits
 from gvcodec.colour import rgb_to_yuv420
 from gvcodec.errors import InputError, ModelError, StreamError
 from gvcodec.gop.allocation import AtomAllocation, check_reachable
@@ -261,11 +259,6 @@ class Decoder:
             raise StreamError(str(error)) from error
 
 
-def bits_per_pixel(total_bytes: int, frames: int, width: int, height: int) -> float:
-    """``bpp = 8 bytes / (W H frames)``."""
-    return 8 * total_bytes / max(1, frames * width * height) if frames else math.nan
-
-
 def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:
     """Parse a stream's header now and return it with a lazy iterator over its GOP packets."""
     try:
@@ -294,7 +287,3 @@ def decode_stream(stream: bytes, **decoder_options: Any) -> list[Yuv420Frame]:
     decoder = Decoder(header, **decoder_options)
     return [frame for packet in packets for frame in decoder.decode_yuv(packet)]
 
-
-def codebook_bits(codebook_size: int, atoms: int) -> int:
-    """Bits of one (step, latent frame) choice: ``ceil(log2 C(K, M)) + M`` (index set rank + signs)."""
-    return choice_bits(codebook_size, atoms)

@@ -102,6 +102,14 @@ class EncoderOptions:
     residual_step: float = option(0.2, "quantiser step of the tail latent residual", above=0)
 
 
+def choices_of(name: str) -> tuple[Any, ...]:
+    """The values option ``name`` can take (``gvc-bench`` offers the same ones)."""
+    (option_field,) = [f for f in fields(EncoderOptions) if f.name == name]
+    choices = spec_of(option_field).choices
+    assert choices is not None, f"option {name} has no choices"
+    return choices
+
+
 def spec_of(option_field: Field) -> OptionSpec:
     return option_field.metadata["spec"]
 
@@ -202,6 +210,11 @@ def add_encoder_arguments(parser: argparse.ArgumentParser, names: tuple[str, ...
             flag, dest=option_field.name, type=option_type(option_field.name), default=default, choices=spec.choices,
             help=spec.help + shown,
         )
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options the decoding commands share with gvc-enc: --model, --device, --dtype, -q."""
+    add_encoder_arguments(parser, MODEL_OPTIONS)
 
 
 def options_from_arguments(args: argparse.Namespace) -> dict[str, Any]:

@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gvcodec.baselines import (
+from gvcodec.bench.baselines import (
     CODECS,
     BaselineResult,
-    bits_per_pixel,
     encode_baseline,
     ivf_payload_bytes,
     rate_points,
 )
 from gvcodec.errors import InputError, StreamError
+from gvcodec.rate import bits_per_pixel
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
 from gvcodec.metrics import psnr_y

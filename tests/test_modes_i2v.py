@@ -11,7 +11,7 @@ import pytest
 import gvcodec
 from gvcodec.errors import InputError, StreamError
 from gvcodec.io.y4m import Y4MReader
-from gvcodec.codec import codebook_bits
+from gvcodec.combinatorial import choice_bits
 from gvcodec.gop.trajectory import tail_atom_counts
 from gvcodec.modes.i2v import MODE
 from tests.conftest import eval_clip
@@ -108,7 +108,7 @@ def test_tail_latent_frames_get_more_atoms_at_every_step(i2v_stream: dict[str, P
     report = json.loads(run_cli("info", str(i2v_stream["stream"]), "--json").stdout)
     for gop in report["gops"]:
         assert gop["latent_frames"] == 2
-        assert gop["codebook_bits_per_step_frame"] == [codebook_bits(256, 8), codebook_bits(256, 16)] * gop["coded_steps"]
+        assert gop["codebook_bits_per_step_frame"] == [choice_bits(256, 8), choice_bits(256, 16)] * gop["coded_steps"]
 
 
 def test_every_gop_carries_a_tail_residual(i2v_stream: dict[str, Path]) -> None:

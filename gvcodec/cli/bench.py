@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from gvcodec.baselines import CODECS, rate_points
+from gvcodec.bench.baselines import CODECS, rate_points
 from gvcodec.bench.points import (
     GvcSetting,
     append_point,
@@ -29,11 +29,10 @@ from gvcodec.bench.points import (
 )
 from gvcodec.bench.report import AVERAGE, bd_markdown, bd_table, curves, plot_curves, write_csv
 from gvcodec.cli.common import run_command
-from gvcodec.codebook import GENERATORS
 from gvcodec.codec import MODES
 from gvcodec.errors import InputError
 from gvcodec.metrics import METRICS
-from gvcodec.options import EncoderOptions
+from gvcodec.options import EncoderOptions, choices_of
 
 QUICK_PRESETS = {"x264": "medium", "x265": "fast", "vvenc": "faster", "svtav1": "8"}
 
@@ -56,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--clips", nargs="+", help="clip names (file stems) to use; default all")
     parser.add_argument("--frames", type=int, default=33, help="frames per clip (default 33)")
     parser.add_argument(
-        "--modes", nargs="+", default=[DEFAULTS.mode], choices=MODES, help=f"gvcodec modes (default {DEFAULTS.mode})"
+        "--modes", nargs="+", default=[DEFAULTS.mode], choices=choices_of("mode"), help=f"gvcodec modes (default {DEFAULTS.mode})"
     )
     parser.add_argument("--atoms", nargs="+", type=int, default=[8, 32, 128], help="gvcodec atom counts (default 8 32 128)")
     parser.add_argument("--codebook", type=int, default=DEFAULTS.codebook, help=f"codebook size K (default {DEFAULTS.codebook})")
@@ -65,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         type=int,
         default=[DEFAULTS.atom_generator],
-        choices=GENERATORS,
+        choices=choices_of("atom_generator"),
         help=f"gvcodec atom generators: 1 dense, 2 shifted (default {DEFAULTS.atom_generator})",
     )
     parser.add_argument(

@@ -1,23 +1,14 @@
-"""What the gvcodec command lines share: model options, error reporting, atomic output files."""
+"""What the gvcodec command lines share: argument parsing of our values and one-line error reporting."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
-from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, TypeVar
+from typing import Callable, TypeVar
 
-from gvcodec.errors import GvcError, InputError
-from gvcodec.io.atomic import AtomicBinaryFile
-from gvcodec.options import MODEL_OPTIONS, add_encoder_arguments
+from gvcodec.errors import GvcError
 
 T = TypeVar("T")
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options the decoding commands share with gvc-enc: --model, --device, --dtype, -q."""
-    add_encoder_arguments(parser, MODEL_OPTIONS)
 
 
 def argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -55,33 +46,3 @@ def run_command(name: str, body: Callable[[], None]) -> int:
         print(f"{name}: interrupted", file=sys.stderr)
         return 130
     return 0
-
-
-@contextlib.contextmanager
-def atomic_output(target: str) -> Iterator[BinaryIO]:
-    """Open ``target`` ('-' = stdout) for writing; a file appears under its name only if the body succeeds."""
-    if target == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    output = AtomicBinaryFile(Path(target))
-    try:
-        yield output.stream
-    except BaseException:
-        output.abort()
-        raise
-    output.commit()
-
-
-@contextlib.contextmanager
-def open_binary_input(source: str) -> Iterator[BinaryIO]:
-    """Open ``source`` ('-' = stdin) for reading bytes."""
-    if source == "-":
-        yield sys.stdin.buffer
-        return
-    try:
-        stream = open(source, "rb")
-    except FileNotFoundError as error:
-        raise InputError(f"input file {source!r} does not exist") from error
-    with stream:
-        yield stream

@@ -13,11 +13,13 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
-from gvcodec.cli.common import argument_type, atomic_output, run_command
-from gvcodec.codec import Encoder, Packet, bits_per_pixel
+from gvcodec.cli.common import argument_type, run_command
+from gvcodec.codec import Encoder, Packet
 from gvcodec.errors import InputError
+from gvcodec.io.binary import atomic_output
 from gvcodec.io.open import VideoSink, open_input, open_output, parse_fps, parse_size
 from gvcodec.options import add_encoder_arguments, options_from_arguments
+from gvcodec.rate import bits_per_pixel
 
 
 def build_parser() -> argparse.ArgumentParser:
