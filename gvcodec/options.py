@@ -18,7 +18,7 @@ from container import largest_value
 from container.schema import HeaderFields, PacketBody
 from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, check_quality
 from gvcodec.backbones import Backbone
-from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS
+from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS, generator_list
 from gvcodec.errors import InputError
 from gvcodec.modes import MODES, mode_named
 from gvcodec.residual import MAX_TAIL_FRAMES
@@ -67,7 +67,7 @@ class EncoderOptions:
     atoms: int = option(64, "atoms per (step, latent frame), the quality knob", low=1, high=_limit("sampler.atoms"), c_api=True)
     codebook: int = option(16384, "codebook size K", low=1, high=_limit("sampler.codebook_size"), c_api=True)
     atom_generator: int = option(
-        DEFAULT_GENERATOR, "codebook atoms: 1 dense (slow search), 2 shifted (FFT search)", choices=GENERATORS
+        DEFAULT_GENERATOR, f"codebook atoms: {generator_list()}", choices=tuple(GENERATORS)
     )
     steps: int = option(20, "sampler steps N", low=1, high=_limit("sampler.num_steps"), c_api=True)
     tail_steps: int = option(3, "final uncoded ODE steps", low=0, high=_limit("sampler.tail_steps"), c_api=True)

@@ -102,7 +102,7 @@ def test_the_encoder_vae_decodes_only_when_its_output_is_used(
 
 
 def test_an_unknown_atom_generator_is_refused_before_any_coding(tiny_t2v_folder: Path) -> None:
-    with pytest.raises(InputError, match="atom generator 3 is not implemented"):
+    with pytest.raises(InputError, match="--atom-generator must be one of 1, 2, got 3"):
         gvcodec.Encoder(176, 144, 30, model=str(tiny_t2v_folder), atom_generator=3, **OPTIONS)
 
 

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=[DEFAULTS.atom_generator],
         choices=choices_of("atom_generator"),
-        help=f"gvcodec atom generators: 1 dense, 2 shifted (default {DEFAULTS.atom_generator})",
+        help=f"gvcodec atom generators (default {DEFAULTS.atom_generator})",
     )
     parser.add_argument(
         "--anchor-q", nargs="+", type=int, help="anchor qualities of i2v and flf2v (default: the anchor codec's default)"

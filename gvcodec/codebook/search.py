@@ -6,29 +6,24 @@ from typing import Sequence
 
 import torch
 
-from gvcodec.codebook.dense import dense_atom_rows, dense_atoms, dense_mixes, dense_scores
-from gvcodec.codebook.keys import DENSE_GENERATOR, INITIAL_NOISE_STEP, SHIFTED_GENERATOR, AtomChoice, AtomKey
-from gvcodec.codebook.shifted import shifted_atoms, shifted_mixes, shifted_scores
+from gvcodec.codebook.dense import dense_atom_rows
+from gvcodec.codebook.generators import AtomGenerator, atom_generator
+from gvcodec.codebook.keys import DENSE_GENERATOR, INITIAL_NOISE_STEP, AtomChoice, AtomKey
 from gvcodec.errors import InputError
 from gvcodec.philox import MASK32
-
-_ATOMS = {DENSE_GENERATOR: dense_atoms, SHIFTED_GENERATOR: shifted_atoms}
-_SCORES = {DENSE_GENERATOR: dense_scores, SHIFTED_GENERATOR: shifted_scores}
-_SIGNED_SUMS = {DENSE_GENERATOR: dense_mixes, SHIFTED_GENERATOR: shifted_mixes}
-
 
 def generate_atoms(key: AtomKey, indices: torch.Tensor, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
     """Atoms ``z_k`` of ``key``'s codebook for ``k`` in ``indices``: float32 ``(len(indices), dim)`` on ``device``,
     the same bits on every device."""
-    return _ATOMS[key.generator](key, indices, dim, device)
+    return atom_generator(key.generator).atoms(key, indices, dim, device)
 
 
-def _generator_of(keys: Sequence[AtomKey]) -> int:
+def _generator_of(keys: Sequence[AtomKey]) -> AtomGenerator:
     """The one generator of a batch of keys (one per latent frame)."""
     generators = {key.generator for key in keys}
     if len(generators) != 1:
         raise InputError(f"a batch of atom keys needs exactly one generator, got {sorted(generators) or 'no keys'}")
-    return generators.pop()
+    return atom_generator(generators.pop())
 
 
 def frame_scores(keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int) -> torch.Tensor:
@@ -36,7 +31,7 @@ def frame_scores(keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size
     residuals' device. ``residuals`` is ``(F, D)``, one row per key."""
     if residuals.dim() != 2 or residuals.shape[0] != len(keys):
         raise InputError(f"need residuals of shape (F, D) with F = {len(keys)} keys, got {tuple(residuals.shape)}")
-    return _SCORES[_generator_of(keys)](keys, residuals, codebook_size)
+    return _generator_of(keys).scores(keys, residuals, codebook_size)
 
 
 def atom_scores(key: AtomKey, residual: torch.Tensor, codebook_size: int) -> torch.Tensor:
@@ -93,7 +88,7 @@ def mix_frames(
         raise InputError(f"need one atom choice per key, got {len(choices)} choices for {len(keys)} keys")
     if any(not choice.indices for choice in choices):
         raise InputError("an atom choice with no atoms has no noise to mix; give it at least one atom")
-    signed_sums = _SIGNED_SUMS[_generator_of(keys)](keys, choices, dim, torch.device(device))
+    signed_sums = _generator_of(keys).mixes(keys, choices, dim, torch.device(device))
     norms = torch.tensor([math.sqrt(len(choice.indices)) for choice in choices], dtype=torch.float64)
     return (signed_sums / norms.to(signed_sums.device, non_blocking=True).unsqueeze(1)).to(torch.float32)
 
