@@ -68,7 +68,7 @@ HeaderFields = Struct(
     "pixel_format" / Enum(Int8ul, **PIXEL_FORMATS) * "pixel format of the source and of the decoded frames",
     "frame_count" / Int64ul * f"source frames in the stream; {FRAME_COUNT_UNKNOWN:#x} = unknown (written to a pipe)",
     "mode" / Enum(Int8ul, **MODES) * "conditioning mode",
-    "gop_length" / Int16ul * "pixel frames per GOP, 4k + 1",
+    "gop_length" / Int16ul * "pixel frames per GOP, r k + 1 for the model's temporal factor r (4 for Wan2.1)",
     "fingerprint" / Bytes(FINGERPRINT_SIZE) * "digest of the backbone (config and weights) the stream needs",
     "sampler" / SamplerFields * "sampler parameters",
     "prompt_length" / Rebuild(Int32ul, len_(this.prompt)) * "bytes in prompt",

@@ -20,7 +20,6 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 import av
 import numpy as np
-import torch
 
 from container import (
     ContainerError,
@@ -28,22 +27,21 @@ from container import (
     SamplerParams,
     StreamHeader,
     StreamReader,
+    StreamWriter,
     decode_packet,
-    encode_header,
-    encode_packet,
 )
 from gvcodec.anchors import ANCHOR_CODECS
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.codebook import GENERATORS
-from gvcodec.colour import rgb_to_yuv420
-from gvcodec.errors import InputError, ModelError, StreamError
+from gvcodec.errors import InputError, StreamError
 from gvcodec.gop.allocation import AtomAllocation, check_reachable
-from gvcodec.gop.coder import EncoderChoices, GopCoder, StreamSetup
+from gvcodec.gop.coder import EncoderChoices, GopCoder, StreamSetup, check_decodable, check_model_fits
+from gvcodec.gop.pixels import as_yuv420
 from gvcodec.io.frames import Yuv420Frame
-from gvcodec.io.pyav_io import av_frame_to_yuv420, yuv420_to_av_frame
+from gvcodec.io.pyav_io import yuv420_to_av_frame
 from gvcodec.modes import MODES
 from gvcodec.options import MAX_ATOMS, check_options_for, check_picture_size, encoder_options
 from gvcodec.rate import BitrateController
+
 
 @dataclass(frozen=True)
 class Packet:
@@ -54,21 +52,6 @@ class Packet:
     duration: int
     time_base: Fraction
     gop_index: int
-
-
-def as_yuv420(frame: Yuv420Frame | av.VideoFrame | np.ndarray) -> Yuv420Frame:
-    """Any frame the encoder accepts as BT.601 limited-range yuv420p planes."""
-    if isinstance(frame, Yuv420Frame):
-        return frame
-    if isinstance(frame, av.VideoFrame):
-        return av_frame_to_yuv420(frame)
-    if isinstance(frame, np.ndarray) and frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8:
-        rgb = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[:, None].float() / 127.5 - 1
-        return rgb_to_yuv420(rgb)[0]
-    raise InputError(
-        "a frame must be a gvcodec Yuv420Frame, an av.VideoFrame or an (H, W, 3) uint8 RGB array, "
-        f"got {type(frame).__name__}" + (f" of shape {frame.shape} and dtype {frame.dtype}" if isinstance(frame, np.ndarray) else "")
-    )
 
 
 @dataclass
@@ -118,6 +101,14 @@ class Encoder:
             prompt=self.options.prompt,
             atom_generator=self.options.atom_generator,
         )
+        # Packets are written through the container's writer, which checks each against the header.
+        self._sink = io.BytesIO()
+        try:
+            self._writer = StreamWriter(self._sink, self.header)
+        except ContainerError as error:
+            raise InputError(str(error)) from error
+        # The stream header bytes; a .gvc stream is extradata followed by every packet's data.
+        self.extradata = self._take_written()
         setup = StreamSetup.of(self.header)
         self._coder = GopCoder(self.backbone, setup, self.options.quiet)
         self._choices = EncoderChoices(
@@ -145,11 +136,6 @@ class Encoder:
         check_reachable(controller, self._coder.geometry(0, self.options.gop), self._coder.setup.params)
         controller.charge(len(self.extradata))
         return controller
-
-    @property
-    def extradata(self) -> bytes:
-        """The stream header bytes; a ``.gvc`` stream is ``extradata`` followed by every packet's data."""
-        return encode_header(self.header)
 
     @property
     def time_base(self) -> Fraction:
@@ -181,24 +167,21 @@ class Encoder:
         gop, outputs = self._coder.code(frames, first, self._choices, self._atoms, self.options.keep_recon)
         if self.options.keep_recon:
             self._recon.extend(outputs)
-        data = encode_packet(gop)
+        self._writer.write(gop)
+        data = self._take_written()
         self._atoms.record(len(data))
         self._buffer = _GopBuffer(first_frame=first + len(frames))
         return Packet(data=data, pts=first, duration=len(frames), time_base=self.time_base, gop_index=gop.gop_index)
 
+    def _take_written(self) -> bytes:
+        data = self._sink.getvalue()
+        self._sink.seek(0)
+        self._sink.truncate()
+        return data
+
 
 def _or_default(value: int | None, default: int) -> int:
     return default if value is None else value
-
-
-def check_model_matches(header: StreamHeader, backbone: Backbone) -> None:
-    """Refuse a model whose fingerprint differs from the one the stream was encoded with."""
-    if header.fingerprint != backbone.fingerprint:
-        raise ModelError(
-            f"model mismatch: the stream was encoded with model fingerprint {header.fingerprint.hex()[:16]}..., "
-            f"but model {backbone.name!r} has fingerprint {backbone.fingerprint.hex()[:16]}...; "
-            "decode with the model folder the stream was encoded with (--model)"
-        )
 
 
 class Decoder:
@@ -213,18 +196,12 @@ class Decoder:
         backbone: Backbone | None = None,
         quiet: bool = False,
     ) -> None:
-        if header.atom_generator not in GENERATORS:
-            raise StreamError(
-                f"the stream needs atom generator {header.atom_generator}; this release implements "
-                f"{', '.join(map(str, GENERATORS))}"
-            )
-        if header.mode not in MODES:
-            raise StreamError(f"the stream uses mode {header.mode!r}, which this release cannot decode")
+        check_decodable(header)
         self.header = header
         self.mode = MODES[header.mode]
         self.quiet = quiet
         self.backbone = backbone or load_backbone(model, device, dtype)
-        check_model_matches(header, self.backbone)
+        check_model_fits(header, self.backbone)
         self._coder = GopCoder(self.backbone, StreamSetup.of(header), quiet)
 
     def decode(self, packet: Packet | GopPacket | bytes | None) -> list[av.VideoFrame]:

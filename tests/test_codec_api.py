@@ -117,3 +117,14 @@ def test_a_whole_stream_in_memory_is_the_header_then_every_packet_and_decodes_wh
     recon = encoder.take_recon()
     assert len(decoded) == len(recon) == 7
     assert all(np.array_equal(d.y, r.y) and np.array_equal(d.v, r.v) for d, r in zip(decoded, recon))
+
+
+def test_a_stream_whose_gop_length_the_model_cannot_code_is_refused(tiny_t2v_folder: Path) -> None:
+    import dataclasses
+
+    from gvcodec.errors import StreamError
+
+    encoder = gvcodec.Encoder(176, 144, 30, model=str(tiny_t2v_folder), **OPTIONS)
+    header = dataclasses.replace(encoder.header, gop_length=6)
+    with pytest.raises(StreamError, match="GOPs are 6 frames long; model .* codes 4k \\+ 1 frames"):
+        gvcodec.Decoder(header, backbone=encoder.backbone)

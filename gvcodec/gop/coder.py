@@ -21,8 +21,8 @@ import torch
 from container import Anchor, GopPacket, StreamHeader
 from gvcodec.anchors import ANCHOR_CODECS, code_anchor, decode_anchor
 from gvcodec.backbones import Backbone, Condition
-from gvcodec.codebook import pack_choices, unpack_choices
-from gvcodec.errors import StreamError
+from gvcodec.codebook import GENERATORS, pack_choices, unpack_choices
+from gvcodec.errors import ModelError, StreamError
 from gvcodec.gop.allocation import AtomAllocation
 from gvcodec.gop.geometry import GopGeometry, gop_geometry
 from gvcodec.gop.pixels import condition_tensor, frames_to_video, video_to_frames
@@ -59,6 +59,32 @@ class StreamSetup:
             atoms=sampler.atoms,
         )
         return cls(MODES[header.mode], params, header.width, header.height, header.gop_length, header.prompt)
+
+
+def check_decodable(header: StreamHeader) -> None:
+    """``StreamError`` unless this release implements the stream's atom generator and mode."""
+    if header.atom_generator not in GENERATORS:
+        raise StreamError(
+            f"the stream needs atom generator {header.atom_generator}; this release implements "
+            f"{', '.join(map(str, GENERATORS))}"
+        )
+    if header.mode not in MODES:
+        raise StreamError(f"the stream uses mode {header.mode!r}, which this release cannot decode")
+
+
+def check_model_fits(header: StreamHeader, backbone: Backbone) -> None:
+    """Refuse a model whose fingerprint differs from the stream's, or whose frame grouping its GOPs miss."""
+    if header.fingerprint != backbone.fingerprint:
+        raise ModelError(
+            f"model mismatch: the stream was encoded with model fingerprint {header.fingerprint.hex()[:16]}..., "
+            f"but model {backbone.name!r} has fingerprint {backbone.fingerprint.hex()[:16]}...; "
+            "decode with the model folder the stream was encoded with (--model)"
+        )
+    if (header.gop_length - 1) % backbone.temporal_factor:
+        raise StreamError(
+            f"the stream's GOPs are {header.gop_length} frames long; model {backbone.name!r} codes "
+            f"{backbone.temporal_factor}k + 1 frames"
+        )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Source frames to the padded RGB video a backbone codes, and decoded video back to source frames.
+"""Frames as the API takes them to yuv420 planes, source frames to the padded RGB video a backbone codes,
+and decoded video back to source frames.
 
 Padding repeats the last frame up to the coded frame count and replicates the edge pixels up to the
 padded size; the way back crops both. The colour conversion runs on the backbone's device (33 720p
@@ -6,11 +7,30 @@ frames take seconds on a CPU).
 """
 from __future__ import annotations
 
+import av
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
+from gvcodec.errors import InputError
 from gvcodec.io.frames import Yuv420Frame
+from gvcodec.io.pyav_io import av_frame_to_yuv420
+
+
+def as_yuv420(frame: Yuv420Frame | av.VideoFrame | np.ndarray) -> Yuv420Frame:
+    """Any frame the encoder accepts as BT.601 limited-range yuv420p planes."""
+    if isinstance(frame, Yuv420Frame):
+        return frame
+    if isinstance(frame, av.VideoFrame):
+        return av_frame_to_yuv420(frame)
+    if isinstance(frame, np.ndarray) and frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8:
+        rgb = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[:, None].float() / 127.5 - 1
+        return rgb_to_yuv420(rgb)[0]
+    raise InputError(
+        "a frame must be a gvcodec Yuv420Frame, an av.VideoFrame or an (H, W, 3) uint8 RGB array, "
+        f"got {type(frame).__name__}" + (f" of shape {frame.shape} and dtype {frame.dtype}" if isinstance(frame, np.ndarray) else "")
+    )
 
 
 def pad_video(video: torch.Tensor, frames: int, width: int, height: int) -> torch.Tensor:
