@@ -39,7 +39,7 @@ import torch
 import torch.nn.functional as F
 
 import gvcodec.gop.coder
-import gvcodec.noise
+import gvcodec.noise_sources
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.backbones.placement import resolve_device, resolve_dtype
 from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
@@ -56,8 +56,8 @@ from gvcodec.testing.random_wan import NAME as RANDOM_WAN
 STAGES = ("vae encode", "model calls", "atom search", "noise mixing", "entropy coding", "vae decode", "other")
 # Where the sampler and the codec look the codebook functions up, and the stage each one is charged to.
 TIMED_FUNCTIONS: dict[tuple[ModuleType, str], str] = {
-    (gvcodec.noise, "search_frames"): "atom search",
-    (gvcodec.noise, "mix_frames"): "noise mixing",
+    (gvcodec.noise_sources, "search_frames"): "atom search",
+    (gvcodec.noise_sources, "mix_frames"): "noise mixing",
     (gvcodec.gop.coder, "pack_choices"): "entropy coding",
     (gvcodec.gop.coder, "unpack_choices"): "entropy coding",
     (gvcodec.gop.coder, "encode_residual"): "entropy coding",

@@ -11,7 +11,7 @@ import torch
 from diffusers import WanTransformer3DModel
 
 import gvcodec.gop.coder
-import gvcodec.noise
+import gvcodec.noise_sources
 from gvcodec.io.y4m import Y4MWriter
 from gvcodec.testing.random_wan import LAYERS, NAME, transformer_config
 from tests.conftest import load_script
@@ -79,7 +79,7 @@ def test_moving_pattern_is_a_moving_video_in_range(speed: ModuleType) -> None:
 def test_speed_json_has_every_stage_and_the_stages_fit_in_the_total(
     speed: ModuleType, tiny_nano_folder: Path, tmp_path: Path
 ) -> None:
-    originals = (gvcodec.noise.search_frames, gvcodec.noise.mix_frames, gvcodec.gop.coder.pack_choices)
+    originals = (gvcodec.noise_sources.search_frames, gvcodec.noise_sources.mix_frames, gvcodec.gop.coder.pack_choices)
     out = tmp_path / "speed.json"
     argv = ["--model", str(tiny_nano_folder), "--clip", str(CARPHONE), "--frames", "5", "--size", "32x32"]
     argv += ["--steps", "5", "--codebook", "4096"]
@@ -100,7 +100,7 @@ def test_speed_json_has_every_stage_and_the_stages_fit_in_the_total(
     assert result["encode"]["calls"]["vae encode"] == 1 and result["decode"]["calls"]["vae decode"] == 1
     assert (result["width"], result["height"], result["frames"], result["device"]) == (32, 32, 5, "cpu")
     assert {"device_name", "torch", "date"} <= result.keys()
-    assert (gvcodec.noise.search_frames, gvcodec.noise.mix_frames, gvcodec.gop.coder.pack_choices) == originals
+    assert (gvcodec.noise_sources.search_frames, gvcodec.noise_sources.mix_frames, gvcodec.gop.coder.pack_choices) == originals
 
 
 def test_random_wan_transformer_is_the_1_3b_architecture() -> None:

@@ -14,10 +14,10 @@ from tests.conftest import REPO
 LAYERS: list[tuple[str, ...]] = [
     ("gvcodec.cli", "ffmpeg_bridge"),
     ("gvcodec.bench", "gvcodec.metrics"),
-    ("gvcodec.codec", "gvcodec.options", "gvcodec.files"),
+    ("gvcodec.codec", "gvcodec.options", "gvcodec.gvc_file"),
     ("gvcodec.gop",),
     ("gvcodec.modes", "gvcodec.anchors"),
-    ("gvcodec.sampler", "gvcodec.noise"),
+    ("gvcodec.sampler", "gvcodec.noise_sources"),
     ("gvcodec.sde", "gvcodec.codebook", "gvcodec.backbones", "gvcodec.residual", "gvcodec.rate", "gvcodec.colour",
      "gvcodec.combinatorial", "gvcodec.philox", "gvcodec.native"),
 ]

@@ -29,7 +29,7 @@ from gvcodec.gop.pixels import condition_tensor, frames_to_video, video_to_frame
 from gvcodec.gop.trajectory import CodingParams, run_trajectory
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.modes import MODES, Mode
-from gvcodec.noise import AtomLayout, CodebookReplay, CodebookSearch
+from gvcodec.noise_sources import AtomLayout, CodebookReplay, CodebookSearch
 from gvcodec.sampler import NoiseSource, SamplerSettings
 from gvcodec.residual import apply_residual, decode_residual, encode_residual, quantise
 

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from gvcodec.backbones import Backbone, Condition
 from gvcodec.codebook import AtomChoice, initial_noise
-from gvcodec.noise import AtomLayout
+from gvcodec.noise_sources import AtomLayout
 from gvcodec.sampler import NoiseSource, SamplerSettings, sample_trajectory
 
 
