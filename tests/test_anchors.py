@@ -8,7 +8,7 @@ from gvcodec.anchors import ANCHOR_CODECS, code_anchor, decode_anchor, encode_an
 from gvcodec.errors import InputError, StreamError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.y4m import Y4MReader
-from tests.conftest import eval_clip
+from tests.helpers import eval_clip
 
 
 def _crop(frame: Yuv420Frame, top: int, left: int, width: int, height: int) -> Yuv420Frame:

@@ -18,9 +18,8 @@ from gvcodec.backbones.image import anchor_image
 from gvcodec.backbones.layout import read_layout
 from gvcodec.errors import InputError, ModelError
 from gvcodec.testing.tiny_wan import IMAGE_DIM, IMAGE_TOKENS, TEXT_DIM, write_tiny_wan
+from tests.helpers import eval_clip
 
-REPO = Path(__file__).resolve().parents[1]
-FOREMAN = REPO.parent / "shared" / "testvideos" / "foreman_352x288.y4m"
 
 
 def read_y4m_rgb(path: Path, frames: int) -> torch.Tensor:
@@ -95,7 +94,7 @@ def nano(nano_folder: Path):
 
 @pytest.fixture(scope="module")
 def foreman() -> torch.Tensor:
-    return read_y4m_rgb(FOREMAN, 17)
+    return read_y4m_rgb(eval_clip("foreman_352x288.y4m"), 17)
 
 
 def copy_folder(folder: Path, tmp_path: Path) -> Path:
@@ -138,6 +137,7 @@ def test_pixel_multiple_is_vae_factor_times_transformer_patch(tmp_path: Path):
         backbone.condition("", 5, 48, 96)
 
 
+@pytest.mark.slow
 def test_encode_and_decode_shapes_on_a_real_cif_clip(nano, foreman: torch.Tensor):
     latent = nano.encode_video(foreman)
     assert latent.shape == (16, 5, 36, 44) and latent.dtype == torch.float32

@@ -14,7 +14,7 @@ import gvcodec.gop.coder
 import gvcodec.noise_sources
 from gvcodec.io.y4m import Y4MWriter
 from gvcodec.testing.random_wan import LAYERS, NAME, transformer_config
-from tests.conftest import load_script
+from tests.helpers import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 CARPHONE = REPO / "examples" / "carphone_176x144_17f.y4m"
@@ -112,6 +112,7 @@ def test_random_wan_transformer_is_the_1_3b_architecture() -> None:
     assert 1.3e9 <= parameters <= 1.5e9
 
 
+@pytest.mark.slow
 def test_speed_runs_the_random_wan_architecture_at_toy_size(speed: ModuleType, tmp_path: Path) -> None:
     out = tmp_path / "wan.json"
     argv = ["--model", NAME, "--layers", "1", "--dtype", "float32", "--size", "16x16", "--frames", "1", "--steps", "4"]

@@ -11,7 +11,7 @@ import pytest
 
 from gvcodec.cli import enc
 from gvcodec.options import EncoderOptions, flag_of, option_type, spec_of
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 CLIP = REPO / "examples" / "carphone_176x144_17f.y4m"
 SMALL = ["--codebook", "256", "--atoms", "8", "--steps", "6", "--tail-steps", "2", "--gop", "5", "-q"]

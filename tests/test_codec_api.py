@@ -14,7 +14,7 @@ import gvcodec
 from gvcodec.codec import decode_stream, encode_stream
 from gvcodec.errors import InputError
 from gvcodec.io.y4m import Y4MReader
-from tests.conftest import eval_clip
+from tests.helpers import eval_clip
 
 OPTIONS = {"codebook": 256, "atoms": 8, "steps": 6, "tail_steps": 2, "gop": 5, "quiet": True}
 
@@ -68,6 +68,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
+@pytest.mark.slow
 def test_encoder_memory_does_not_grow_with_the_input_length(tmp_path: Path, tiny_t2v_folder: Path) -> None:
     raw = tmp_path / "clip.yuv"
     raw.write_bytes(b"".join(frame.to_bytes() for frame in clip_frames(10)))

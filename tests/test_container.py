@@ -10,7 +10,6 @@ import sys
 import threading
 import zlib
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from construct import Array, Renamed, Struct
@@ -39,9 +38,8 @@ from container import (
     encode_packet,
 )
 from container.schema import FILE_HEADER, PacketBody, PacketFrame
+from tests.helpers import REPO, eval_clip
 
-REPO = Path(__file__).resolve().parents[1]
-TEST_VIDEOS = REPO.parent / "shared" / "testvideos"
 
 HEADER = StreamHeader(
     width=352,
@@ -297,7 +295,7 @@ def test_a_truncated_stream_is_reported_as_truncated_at_its_end(cut: int) -> Non
 
 
 def test_a_y4m_clip_is_not_a_gvcodec_stream() -> None:
-    with open(TEST_VIDEOS / "foreman_352x288.y4m", "rb") as clip:
+    with open(eval_clip("foreman_352x288.y4m"), "rb") as clip:
         with pytest.raises(NotAStreamError, match="not a gvcodec stream"):
             StreamReader(clip)
 

@@ -19,7 +19,7 @@ import pytest
 from gvcodec.codec import Encoder, decode_stream, encode_stream
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.y4m import Y4MReader
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 GOLDEN = REPO / "tests" / "data" / "golden"
 CLIP = REPO / "examples" / "carphone_176x144_17f.y4m"

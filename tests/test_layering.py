@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 # Top to bottom; a module may import its own group and any group below its own, never one above.
 LAYERS: list[tuple[str, ...]] = [
