@@ -39,7 +39,7 @@ FINGERPRINT_SIZE = 32
 PIXEL_FORMATS = {"yuv420p": 0}
 MODES = {"t2v": 0, "i2v": 1, "flf2v": 2}
 ANCHOR_ROLES = {"first": 0, "last": 1}
-ANCHOR_CODECS = {"libsvtav1": 0, "libx265": 1, "codebook": 2}
+ANCHOR_CODECS = {"libsvtav1": 0, "libx265": 1}
 
 HeaderPrefix = Struct(
     "magic" / Const(MAGIC) * "identifies a gvcodec stream",

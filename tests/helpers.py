@@ -13,7 +13,10 @@ from types import ModuleType
 
 import imageio_ffmpeg
 import pytest
+import torch
 
+from gvcodec.codebook import AtomChoice, AtomKey, frame_scores, mix_frames, search_frames
+from gvcodec.errors import InputError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.y4m import Y4MReader
 
@@ -73,3 +76,26 @@ def read_frames(path: Path) -> list:
 def read_frames(path: Path) -> list[Yuv420Frame]:
     with open(path, "rb") as stream:
         return list(Y4MReader(stream))
+
+
+# One latent frame at a time: the codec always works on every frame of a step at once.
+
+
+def atom_scores(key: AtomKey, residual: torch.Tensor, codebook_size: int) -> torch.Tensor:
+    """``s_k = <z_k, r>`` for every ``k < K`` of ``key``'s codebook: float32 ``(K,)`` on the residual's device."""
+    return frame_scores((key,), residual.reshape(1, -1), codebook_size)[0]
+
+
+def search_atoms(key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
+    """The ``M`` atoms with the largest ``|<z_k, r>|`` among ``k < K``, with signs ``sign(<z_k, r>)`` (0 -> +1).
+
+    ``residual`` is 1-D ``(D,)``; :func:`search_frames` for one frame.
+    """
+    if residual.dim() != 1:
+        raise InputError(f"the residual must be a 1-D tensor (D,), got shape {tuple(residual.shape)}")
+    return search_frames((key,), residual.reshape(1, -1), codebook_size, (atoms,))[0]
+
+
+def mix_atoms(key: AtomKey, choice: AtomChoice, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """``z = (1 / sqrt(M)) sum_k sign_k z_k``, float32 of shape ``(dim,)``: :func:`mix_frames` for one frame."""
+    return mix_frames((key,), (choice,), dim, device)[0]

@@ -21,13 +21,12 @@ from gvcodec.codebook import (
     gaussian_table,
     generate_atoms,
     initial_noise,
-    mix_atoms,
     normal_quantiles,
     pack_choices,
-    search_atoms,
     unpack_choices,
 )
 from gvcodec.errors import InputError, StreamError
+from tests.helpers import mix_atoms, search_atoms
 
 # Generator 1 is bitstream format: these values must never change (a stream written today decodes tomorrow).
 TABLE_SHA256 = "8babbcaf96568f10165a1eab530c0e5c92d04de96761b6dbb3dadfa94baba37f"

@@ -99,7 +99,7 @@ def _spec_header(
 
 def _spec_packet(packet: GopPacket) -> bytes:
     """A packet laid out by hand from the written format description, independently of the schema."""
-    roles, codecs = {"first": 0, "last": 1}, {"libsvtav1": 0, "libx265": 1, "codebook": 2}
+    roles, codecs = {"first": 0, "last": 1}, {"libsvtav1": 0, "libx265": 1}
     body = struct.pack("<IIHB", packet.gop_index, packet.first_frame, packet.frame_count, len(packet.anchors))
     for anchor in packet.anchors:
         body += struct.pack("<BBBI", roles[anchor.role], codecs[anchor.codec], anchor.quality, len(anchor.data))
@@ -162,7 +162,7 @@ _anchors = st.lists(
     st.builds(
         Anchor,
         role=st.sampled_from(["first", "last"]),
-        codec=st.sampled_from(["libsvtav1", "libx265", "codebook"]),
+        codec=st.sampled_from(["libsvtav1", "libx265"]),
         quality=st.integers(0, 255),
         data=st.binary(max_size=64),
     ),

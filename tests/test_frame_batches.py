@@ -12,15 +12,14 @@ from gvcodec.codebook import (
     AtomKey,
     dense_atoms,
     frame_scores,
-    mix_atoms,
     mix_frames,
-    search_atoms,
     search_frames,
     torch_dense_atoms,
 )
 from gvcodec.codebook.dense import dense_atom_rows, torch_dense_atom_rows
 from gvcodec.codebook.mixing import frame_groups, sign_matrix
 from gvcodec.errors import InputError
+from tests.helpers import mix_atoms, search_atoms
 
 GENERATORS = [DENSE_GENERATOR, SHIFTED_GENERATOR]
 

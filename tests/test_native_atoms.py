@@ -6,10 +6,11 @@ import sys
 import pytest
 import torch
 
-from gvcodec.codebook import DENSE_GENERATOR, AtomKey, gaussian_table, search_atoms, torch_dense_scores
+from gvcodec.codebook import DENSE_GENERATOR, AtomKey, gaussian_table, torch_dense_scores
 from gvcodec.codebook import torch_dense_atoms as generate_atoms
 from gvcodec.errors import GvcError, InputError
 from gvcodec.native import atoms as native
+from tests.helpers import search_atoms
 
 KEYS = [
     AtomKey(seed=0, gop=0, step=0, frame=0, generator=DENSE_GENERATOR),

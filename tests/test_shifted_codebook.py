@@ -12,14 +12,12 @@ from gvcodec.codebook import (
     SHIFTED_GENERATOR,
     AtomChoice,
     AtomKey,
-    atom_scores,
     generate_atoms,
-    mix_atoms,
     scramble,
-    search_atoms,
 )
 from gvcodec.errors import InputError
 from gvcodec.philox import philox4x32
+from tests.helpers import atom_scores, mix_atoms, search_atoms
 
 KEY = AtomKey(seed=20261126, gop=3, step=7, frame=2, generator=SHIFTED_GENERATOR)
 DENSE_KEY = AtomKey(seed=20261126, gop=3, step=7, frame=2, generator=DENSE_GENERATOR)

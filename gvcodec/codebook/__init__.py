@@ -10,13 +10,10 @@ from gvcodec.codebook.generators import DEFAULT_GENERATOR, GENERATORS, AtomGener
 from gvcodec.codebook.keys import DENSE_GENERATOR, INITIAL_NOISE_STEP, SHIFTED_GENERATOR, AtomChoice, AtomKey
 from gvcodec.codebook.packing import pack_choices, unpack_choices
 from gvcodec.codebook.search import (
-    atom_scores,
     frame_scores,
     generate_atoms,
     initial_noise,
-    mix_atoms,
     mix_frames,
-    search_atoms,
     search_frames,
 )
 from gvcodec.codebook.shifted import scramble, shifted_atoms
@@ -32,7 +29,6 @@ __all__ = [
     "AtomGenerator",
     "AtomKey",
     "atom_generator",
-    "atom_scores",
     "choice_bits",
     "dense_atoms",
     "frame_scores",
@@ -40,12 +36,10 @@ __all__ = [
     "generate_atoms",
     "generator_list",
     "initial_noise",
-    "mix_atoms",
     "mix_frames",
     "normal_quantiles",
     "pack_choices",
     "scramble",
-    "search_atoms",
     "search_frames",
     "shifted_atoms",
     "torch_dense_atoms",

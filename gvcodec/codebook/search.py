@@ -34,11 +34,6 @@ def frame_scores(keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size
     return _generator_of(keys).scores(keys, residuals, codebook_size)
 
 
-def atom_scores(key: AtomKey, residual: torch.Tensor, codebook_size: int) -> torch.Tensor:
-    """``s_k = <z_k, r>`` for every ``k < K`` of ``key``'s codebook: float32 ``(K,)`` on the residual's device."""
-    return frame_scores((key,), residual.reshape(1, -1), codebook_size)[0]
-
-
 def search_frames(
     keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int, atoms: Sequence[int]
 ) -> list[AtomChoice]:
@@ -65,16 +60,6 @@ def search_frames(
     return choices
 
 
-def search_atoms(key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
-    """The ``M`` atoms with the largest ``|<z_k, r>|`` among ``k < K``, with signs ``sign(<z_k, r>)`` (0 -> +1).
-
-    ``residual`` is 1-D ``(D,)``; :func:`search_frames` for one frame.
-    """
-    if residual.dim() != 1:
-        raise InputError(f"the residual must be a 1-D tensor (D,), got shape {tuple(residual.shape)}")
-    return search_frames((key,), residual.reshape(1, -1), codebook_size, (atoms,))[0]
-
-
 def mix_frames(
     keys: Sequence[AtomKey], choices: Sequence[AtomChoice], dim: int, device: torch.device | str = "cpu"
 ) -> torch.Tensor:
@@ -91,11 +76,6 @@ def mix_frames(
     signed_sums = _generator_of(keys).mixes(keys, choices, dim, torch.device(device))
     norms = torch.tensor([math.sqrt(len(choice.indices)) for choice in choices], dtype=torch.float64)
     return (signed_sums / norms.to(signed_sums.device, non_blocking=True).unsqueeze(1)).to(torch.float32)
-
-
-def mix_atoms(key: AtomKey, choice: AtomChoice, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """``z = (1 / sqrt(M)) sum_k sign_k z_k``, float32 of shape ``(dim,)``: :func:`mix_frames` for one frame."""
-    return mix_frames((key,), (choice,), dim, device)[0]
 
 
 def initial_noise(seed: int, gop: int, shape: tuple[int, ...], device: torch.device | str = "cpu") -> torch.Tensor:
