@@ -24,9 +24,9 @@ SEARCHES_PER_GOP = 17 * 9
 THREAD_COUNTS = (1, 2)
 
 
-def torch_search(key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
+def torch_search(key: AtomKey, gap: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
     """What ``search_frames`` does for one frame on devices without the native kernel: batched torch scores, then top-M."""
-    scores = torch_dense_scores(key, residual, codebook_size)
+    scores = torch_dense_scores(key, gap, codebook_size)
     best = torch.topk(scores.abs(), atoms).indices.sort().values
     return AtomChoice(tuple(best.tolist()), tuple(torch.where(scores[best] < 0, -1, 1).tolist()))
 
@@ -58,13 +58,13 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for name, dim in LATENT_SIZES.items():
-        residual = torch.randn(dim, generator=torch.Generator().manual_seed(dim))
+        gap = torch.randn(dim, generator=torch.Generator().manual_seed(dim))
         draws = args.codebook_size * dim
         for threads in THREAD_COUNTS:
             torch.set_num_threads(threads)
             rows = {
-                "torch": best_seconds(lambda: torch_search(key, residual, args.codebook_size, args.atoms), args.repeats),
-                "native": best_seconds(lambda: search_frames((key,), residual.reshape(1, -1), args.codebook_size, (args.atoms,)), args.repeats),
+                "torch": best_seconds(lambda: torch_search(key, gap, args.codebook_size, args.atoms), args.repeats),
+                "native": best_seconds(lambda: search_frames((key,), gap.reshape(1, -1), args.codebook_size, (args.atoms,)), args.repeats),
             }
             if rows["torch"][2] != rows["native"][2]:
                 print(f"note: torch and native chose different atoms at D = {dim} (near-tied scores)")

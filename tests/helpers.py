@@ -81,19 +81,19 @@ def read_frames(path: Path) -> list[Yuv420Frame]:
 # One latent frame at a time: the codec always works on every frame of a step at once.
 
 
-def atom_scores(key: AtomKey, residual: torch.Tensor, codebook_size: int) -> torch.Tensor:
-    """``s_k = <z_k, r>`` for every ``k < K`` of ``key``'s codebook: float32 ``(K,)`` on the residual's device."""
-    return frame_scores((key,), residual.reshape(1, -1), codebook_size)[0]
+def atom_scores(key: AtomKey, gap: torch.Tensor, codebook_size: int) -> torch.Tensor:
+    """``s_k = <z_k, r>`` for every ``k < K`` of ``key``'s codebook: float32 ``(K,)`` on the gap's device."""
+    return frame_scores((key,), gap.reshape(1, -1), codebook_size)[0]
 
 
-def search_atoms(key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
+def search_atoms(key: AtomKey, gap: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
     """The ``M`` atoms with the largest ``|<z_k, r>|`` among ``k < K``, with signs ``sign(<z_k, r>)`` (0 -> +1).
 
-    ``residual`` is 1-D ``(D,)``; :func:`search_frames` for one frame.
+    ``gap`` is 1-D ``(D,)``; :func:`search_frames` for one frame.
     """
-    if residual.dim() != 1:
-        raise InputError(f"the residual must be a 1-D tensor (D,), got shape {tuple(residual.shape)}")
-    return search_frames((key,), residual.reshape(1, -1), codebook_size, (atoms,))[0]
+    if gap.dim() != 1:
+        raise InputError(f"the gap must be a 1-D tensor (D,), got shape {tuple(gap.shape)}")
+    return search_frames((key,), gap.reshape(1, -1), codebook_size, (atoms,))[0]
 
 
 def mix_atoms(key: AtomKey, choice: AtomChoice, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:

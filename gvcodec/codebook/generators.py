@@ -1,5 +1,5 @@
 """The atom generators, registered once: id (the stream header's ``atom_generator``), name, and how each
-generates atoms, scores a codebook against residuals and mixes chosen atoms.
+generates atoms, scores a codebook against gaps and mixes chosen atoms.
 
 Everything else that names generators (the encoder option and its help, the decoder's check, ``gvc-bench``'s
 labels) is derived from :data:`GENERATORS`; the container's list is checked against it by a test.
@@ -19,7 +19,7 @@ from gvcodec.errors import InputError
 
 @dataclass(frozen=True)
 class AtomGenerator:
-    """One generator: ``atoms(key, indices, D, device)`` -> ``(n, D)`` atoms; ``scores(keys, residuals, K)`` ->
+    """One generator: ``atoms(key, indices, D, device)`` -> ``(n, D)`` atoms; ``scores(keys, gaps, K)`` ->
     ``(F, K)`` inner products; ``mixes(keys, choices, D, device)`` -> ``(F, D)`` exact float64 signed sums."""
 
     id: int

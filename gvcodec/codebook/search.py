@@ -26,21 +26,21 @@ def _generator_of(keys: Sequence[AtomKey]) -> AtomGenerator:
     return atom_generator(generators.pop())
 
 
-def frame_scores(keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int) -> torch.Tensor:
+def frame_scores(keys: Sequence[AtomKey], gaps: torch.Tensor, codebook_size: int) -> torch.Tensor:
     """``s_{f,k} = <z_k, r_f>`` in the codebook of ``keys[f]`` for every ``k < K``: float32 ``(F, K)`` on the
-    residuals' device. ``residuals`` is ``(F, D)``, one row per key."""
-    if residuals.dim() != 2 or residuals.shape[0] != len(keys):
-        raise InputError(f"need residuals of shape (F, D) with F = {len(keys)} keys, got {tuple(residuals.shape)}")
-    return _generator_of(keys).scores(keys, residuals, codebook_size)
+    gaps' device. ``gaps`` is ``(F, D)``, one row per key."""
+    if gaps.dim() != 2 or gaps.shape[0] != len(keys):
+        raise InputError(f"need gaps of shape (F, D) with F = {len(keys)} keys, got {tuple(gaps.shape)}")
+    return _generator_of(keys).scores(keys, gaps, codebook_size)
 
 
 def search_frames(
-    keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int, atoms: Sequence[int]
+    keys: Sequence[AtomKey], gaps: torch.Tensor, codebook_size: int, atoms: Sequence[int]
 ) -> list[AtomChoice]:
     """Per frame ``f``: the ``M_f = atoms[f]`` atoms with the largest ``|<z_k, r_f>|`` among ``k < K`` of
     ``keys[f]``'s codebook, with signs ``sign(<z_k, r_f>)`` (0 -> +1).
 
-    ``residuals`` is ``(F, D)``; all frames are scored together on the residuals' device, and their
+    ``gaps`` is ``(F, D)``; all frames are scored together on the gaps' device, and their
     choices cross to the host once.
     """
     if len(atoms) != len(keys):
@@ -49,7 +49,7 @@ def search_frames(
         raise InputError(
             f"need 1 <= atoms <= codebook size <= 2^32, got atoms={list(atoms)}, codebook size={codebook_size}"
         )
-    scores = frame_scores(keys, residuals, codebook_size)
+    scores = frame_scores(keys, gaps, codebook_size)
     best = torch.topk(scores.abs(), max(atoms), dim=1).indices
     negative = torch.gather(scores, 1, best) < 0
     choices = []
