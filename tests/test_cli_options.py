@@ -1,4 +1,4 @@
-"""Every gvc-enc option out of range is a one-line ``gvc-enc: error:`` with a non-zero exit, never a traceback.
+"""Every option out of range is a one-line ``gvc-...: error:`` with a non-zero exit, never a traceback.
 
 The cases are generated from the option specs (:mod:`gvcodec.options`), so a new option is tested too.
 """
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gvcodec.cli import enc
+from gvcodec.cli import bench, dec, enc
 from gvcodec.options import EncoderOptions, flag_of, option_type, spec_of
 from tests.helpers import REPO
 
@@ -112,3 +112,28 @@ def test_a_steps_count_past_the_header_field_names_its_limit(tmp_path: Path, cap
     code, err = run_enc([str(CLIP), "-o", str(tmp_path / "out.gvc"), "--steps", "70000", "-q"], capsys)
     assert_one_line_error(code, err)
     assert "--steps must be in [1, 65535], got 70000" in err
+
+
+@pytest.mark.parametrize("arguments", [["--frames", "-3"], ["--atoms", "0"], ["--steps", "70000"], ["--codebook", "0"]])
+def test_an_out_of_range_bench_option_is_a_one_line_error_before_any_coding(
+    arguments: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    (clips / "demo.y4m").write_bytes(CLIP.read_bytes())
+    code = bench.main([str(clips), "-o", str(tmp_path / "out"), "--codecs", "-q", *arguments])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("gvc-bench: error: ")
+
+
+@pytest.mark.parametrize("arguments", [["--device", "tpu"], ["--model", "/nonexistent"]])
+def test_a_bad_decoder_option_is_a_one_line_error(
+    arguments: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream = REPO / "tests" / "data" / "golden" / "t2v_generator1.gvc"
+    code = dec.main([str(stream), "-o", str(tmp_path / "out.y4m"), "-q", *arguments])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("gvc-dec: error: ")
+    assert not (tmp_path / "out.y4m").exists()

@@ -1,6 +1,7 @@
 """The PyAV-shaped Python API: frames of any accepted kind in, packets per GOP out, av frames back."""
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 import gvcodec
 from gvcodec.codec import decode_stream, encode_stream
-from gvcodec.errors import InputError
+from gvcodec.errors import InputError, StreamError
 from gvcodec.io.y4m import Y4MReader
 from tests.helpers import eval_clip
 
@@ -121,10 +122,6 @@ def test_a_whole_stream_in_memory_is_the_header_then_every_packet_and_decodes_wh
 
 
 def test_a_stream_whose_gop_length_the_model_cannot_code_is_refused(tiny_t2v_folder: Path) -> None:
-    import dataclasses
-
-    from gvcodec.errors import StreamError
-
     encoder = gvcodec.Encoder(176, 144, 30, model=str(tiny_t2v_folder), **OPTIONS)
     header = dataclasses.replace(encoder.header, gop_length=6)
     with pytest.raises(StreamError, match="GOPs are 6 frames long; model .* codes 4k \\+ 1 frames"):

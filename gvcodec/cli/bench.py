@@ -32,7 +32,7 @@ from gvcodec.cli.common import run_command
 from gvcodec.codec import MODES
 from gvcodec.errors import InputError
 from gvcodec.metrics import METRICS
-from gvcodec.options import EncoderOptions, choices_of
+from gvcodec.options import EncoderOptions, choices_of, encoder_options
 
 QUICK_PRESETS = {"x264": "medium", "x265": "fast", "vvenc": "faster", "svtav1": "8"}
 
@@ -103,6 +103,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
     else:
         atoms, codebook, steps, frames = args.atoms, args.codebook, args.steps, args.frames
         baselines = [(codec, quality) for codec in args.codecs for quality in rate_points(codec)]
+    if frames < 1:
+        raise InputError(f"--frames must be 1 or more, got {frames}")
+    for m in atoms:  # the encoder's own range checks, before any clip is coded
+        encoder_options(atoms=m, codebook=codebook, steps=steps, device=args.device)
         presets = {}
     settings = [
         GvcSetting(
