@@ -34,7 +34,7 @@ from gvcodec.anchors import ANCHOR_CODECS
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.errors import InputError, StreamError
 from gvcodec.gop.allocation import AtomAllocation, check_reachable
-from gvcodec.gop.coder import EncoderChoices, GopCoder, StreamSetup, check_decodable, check_model_fits
+from gvcodec.gop.coder import EncoderSettings, GopCoder, StreamSetup, check_decodable, check_model_fits
 from gvcodec.gop.pixels import as_yuv420
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.pyav_io import yuv420_to_av_frame
@@ -111,14 +111,14 @@ class Encoder:
         self.extradata = self._take_written()
         setup = StreamSetup.of(self.header)
         self._coder = GopCoder(self.backbone, setup, self.options.quiet)
-        self._choices = EncoderChoices(
+        self._settings = EncoderSettings(
             anchor_codec=self.options.anchor_codec,
             anchor_quality=_or_default(self.options.anchor_quality, ANCHOR_CODECS[self.options.anchor_codec].default_quality),
             tail_frames=_or_default(self.options.tail_frames, mode.default_tail_frames),
             residual_step=self.options.residual_step,
         )
         tail_atoms = _or_default(self.options.tail_atoms, min(2 * self.options.atoms, self.options.codebook, MAX_ATOMS))
-        self._atoms = AtomAllocation(setup.params, self._choices.tail_frames, tail_atoms, self._bitrate_controller())
+        self._atoms = AtomAllocation(setup.params, self._settings.tail_frames, tail_atoms, self._bitrate_controller())
         self._buffer = _GopBuffer()
         self._recon: list[Yuv420Frame] = []
 
@@ -164,7 +164,7 @@ class Encoder:
 
     def _encode_buffer(self) -> Packet:
         frames, first = self._buffer.frames, self._buffer.first_frame
-        gop, outputs = self._coder.code(frames, first, self._choices, self._atoms, self.options.keep_recon)
+        gop, outputs = self._coder.code(frames, first, self._settings, self._atoms, self.options.keep_recon)
         if self.options.keep_recon:
             self._recon.extend(outputs)
         self._writer.write(gop)

@@ -71,7 +71,9 @@ class EncoderOptions:
     )
     steps: int = option(20, "sampler steps N", low=1, high=_limit("sampler.num_steps"), c_api=True)
     tail_steps: int = option(3, "final uncoded ODE steps", low=0, high=_limit("sampler.tail_steps"), c_api=True)
-    shift: float | None = option(None, "timestep shift (default: the mode's, 3 for t2v, 5 for i2v and flf2v)", above=0, c_api=True)
+    shift: float | None = option(
+        None, "timestep shift (default: the mode's, 3 for t2v, 5 for i2v and flf2v)", above=0, c_api=True
+    )
     g_scale: float = option(3.0, "SDE noise scale g(t) = g_scale t^2", low=0, c_api=True)
     gop: int = option(33, "frames per GOP, 4k+1", low=1, high=_limit("gop_length"), c_api=True)
     seed: int = option(0, "stream seed of the codebook", low=0, high=_limit("sampler.seed"), c_api=True)
@@ -87,7 +89,10 @@ class EncoderOptions:
     anchor_quality: int | None = option(
         None,
         "anchor CRF, lower is better ("
-        + ", ".join(f"{name}: 0-{codec.max_quality}, default {codec.default_quality}" for name, codec in sorted(ANCHOR_CODECS.items()))
+        + ", ".join(
+            f"{name}: 0-{codec.max_quality}, default {codec.default_quality}"
+            for name, codec in sorted(ANCHOR_CODECS.items())
+        )
         + ")",
         flag="--anchor-q",
         low=0,

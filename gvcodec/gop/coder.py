@@ -88,7 +88,7 @@ def check_model_fits(header: StreamHeader, backbone: Backbone) -> None:
 
 
 @dataclass(frozen=True)
-class EncoderChoices:
+class EncoderSettings:
     """What only the encoder decides per GOP: anchor codec and quality, tail correction frames and step."""
 
     anchor_codec: str
@@ -130,26 +130,28 @@ class GopCoder:
         )
 
     def code(
-        self, frames: list[Yuv420Frame], first_frame: int, choices: EncoderChoices, atoms: AtomAllocation,
+        self, frames: list[Yuv420Frame], first_frame: int, settings: EncoderSettings, atoms: AtomAllocation,
         keep_frames: bool,
     ) -> tuple[GopPacket, list[Yuv420Frame]]:
         """Encode the next GOP's new ``frames``; return its packet and (``keep_frames`` or a mode that
         carries the output) its decoded frames, exactly those :meth:`replay` gives."""
         geometry = self.geometry(self._chain.gop_index, len(frames))
         span = ([self._chain.shared_source] if geometry.overlap else []) + frames
-        anchors, decoded = _code_anchors(self._roles(geometry), span, choices)
+        anchors, decoded = _code_anchors(self._roles(geometry), span, settings)
         atom_counts = atoms.counts(geometry, sum(len(anchor.data) for anchor in anchors))
         condition, last = self._condition(geometry, decoded)
-        video = frames_to_video(span, geometry.coded_frames, geometry.padded_width, geometry.padded_height, self.backbone.device)
+        video = frames_to_video(
+            span, geometry.coded_frames, geometry.padded_width, geometry.padded_height, self.backbone.device
+        )
         target = self.backbone.encode_video(video)
         search = CodebookSearch(layout=self._layout(geometry, atom_counts), target=target)
         latent = self._trajectory(geometry, condition, search, "encode")
         residual = b""
-        tail = min(choices.tail_frames, geometry.latent_frames)
+        tail = min(settings.tail_frames, geometry.latent_frames)
         if tail:
-            symbols = quantise(target[:, -tail:] - latent[:, -tail:], choices.residual_step)
-            residual = encode_residual(symbols, choices.residual_step)
-            latent = apply_residual(latent, symbols, choices.residual_step)
+            symbols = quantise(target[:, -tail:] - latent[:, -tail:], settings.residual_step)
+            residual = encode_residual(symbols, settings.residual_step)
+            latent = apply_residual(latent, symbols, settings.residual_step)
         # The VAE decode is the dearest stage: the encoder runs it only when someone uses its output.
         outputs = self._finish(geometry, latent) if keep_frames or self.setup.mode.carries_output else []
         packet = GopPacket(
@@ -199,7 +201,9 @@ class GopCoder:
         """Step 2: the roles of the anchors the mode codes in this GOP."""
         return self.setup.mode.anchor_roles(geometry.index, geometry.span)
 
-    def _condition(self, geometry: GopGeometry, decoded: dict[str, Yuv420Frame]) -> tuple[Condition, Yuv420Frame | None]:
+    def _condition(
+        self, geometry: GopGeometry, decoded: dict[str, Yuv420Frame]
+    ) -> tuple[Condition, Yuv420Frame | None]:
         """Step 3: the backbone's condition from the mode's condition frames, and the last condition frame."""
         first, last = self.setup.mode.condition_frames(decoded, self._chain.carried)
         width, height, device = geometry.padded_width, geometry.padded_height, self.backbone.device
@@ -245,13 +249,14 @@ class GopCoder:
 
 
 def _code_anchors(
-    roles: tuple[str, ...], span: list[Yuv420Frame], choices: EncoderChoices
+    roles: tuple[str, ...], span: list[Yuv420Frame], settings: EncoderSettings
 ) -> tuple[tuple[Anchor, ...], dict[str, Yuv420Frame]]:
     """Step 2, encoder: intra-code the span's first and/or last frame; the packet anchors and decoded frames."""
     anchors, decoded = [], {}
     for role in roles:
-        data, decoded[role] = code_anchor(span[0] if role == "first" else span[-1], choices.anchor_codec, choices.anchor_quality)
-        anchors.append(Anchor(role=role, codec=choices.anchor_codec, quality=choices.anchor_quality, data=data))
+        frame = span[0] if role == "first" else span[-1]
+        data, decoded[role] = code_anchor(frame, settings.anchor_codec, settings.anchor_quality)
+        anchors.append(Anchor(role=role, codec=settings.anchor_codec, quality=settings.anchor_quality, data=data))
     return tuple(anchors), decoded
 
 

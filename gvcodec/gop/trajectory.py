@@ -69,5 +69,6 @@ def run_trajectory(
     """The final latent ``x_0`` of GOP ``gop_index``'s trajectory from ``x_T = initial_noise(seed, gop)``,
     its coded steps' noise taken from ``source`` (``verb`` labels the progress bar)."""
     initial = initial_noise(params.seed, gop_index, condition.latent_shape).to(backbone.device)
-    with tqdm(total=params.sampler.num_steps, desc=f"{verb} GOP {gop_index}", unit="step", leave=False, disable=quiet) as bar:
+    bar = tqdm(total=params.sampler.num_steps, desc=f"{verb} GOP {gop_index}", unit="step", leave=False, disable=quiet)
+    with bar:
         return sample_trajectory(lambda x, t: backbone.velocity(x, t, condition), initial, params.sampler, source, bar)
