@@ -200,9 +200,11 @@ def encoder_close(enc: Any) -> int:
 @_api
 def decoder_open(model: Any, device: Any, out: Any) -> int:
     _require(out, "out")
+    defaults = EncoderOptions()  # the decoder shares --model and --device with the encoder
     session = DecoderSession(
-        model=_text(model, "model") or "nano",
-        device=_text(device, "device") or "cpu",
+        model=_text(model, "model") or defaults.model,
+        device=_text(device, "device") or defaults.device,
+        dtype=defaults.dtype,
     )
     out[0] = ffi.cast("gvc_decoder *", _decoders.add(session))
     return Status.OK
