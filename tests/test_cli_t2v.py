@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import eval_clip
+from tests.helpers import SMALL, eval_clip, run_cli
 
 pytestmark = pytest.mark.slow  # end to end through the command lines / a compiled C library
+
 
 @pytest.fixture(scope="module")
 def foreman_stream(tmp_path_factory: pytest.TempPathFactory, tiny_t2v_folder: Path) -> dict[str, Path]:
