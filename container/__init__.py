@@ -3,7 +3,7 @@ as a stream. Imports no torch, no model and nothing of ``gvcodec``: a stream can
 """
 from __future__ import annotations
 
-from container.datatypes import Anchor, GopPacket, PacketRecord, SamplerParams, StreamHeader
+from container.records import Anchor, GopPacket, PacketRecord, SamplerParams, StreamHeader
 from container.describe import describe_format
 from container.errors import (
     ContainerError,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from container.datatypes import GopPacket, StreamHeader
+from container.records import GopPacket, StreamHeader
 from container.errors import FieldValueError
 from container.schema import FRAME_COUNT_UNKNOWN
 
