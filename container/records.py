@@ -10,6 +10,7 @@ disk) and the prompt (text, UTF-8 bytes on disk).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -132,8 +133,13 @@ def _typed(kind: Any, value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    return typing.get_type_hints(kind)
+
+
 def _record(kind: type, fields: Mapping[str, Any]) -> Any:
-    hints = typing.get_type_hints(kind)
+    hints = _hints(kind)
     return kind(**{field.name: _typed(hints[field.name], fields[field.name]) for field in dataclasses.fields(kind)
                    if field.name in fields})
 

@@ -8,6 +8,7 @@ Limits that come from the bitstream are asked of the container (:func:`container
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import types
 import typing
@@ -125,6 +126,7 @@ def flag_of(option_field: Field) -> str | None:
     return f"--{option_field.name.replace('_', '-')}" if flag == "" else flag
 
 
+@functools.cache
 def option_type(name: str) -> type:
     """The value type of option ``name``: ``int`` for ``int`` and ``int | None``, and so on."""
     hint = typing.get_type_hints(EncoderOptions)[name]
