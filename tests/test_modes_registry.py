@@ -16,8 +16,9 @@ class Model:
     image_anchors: int
 
 
-def test_the_container_has_an_id_for_every_registered_mode_and_no_other() -> None:
+def test_every_mode_of_the_container_is_registered_under_its_own_name() -> None:
     assert list(MODES) == list(CONTAINER_MODES)
+    assert all(mode.name == name for name, mode in MODES.items())
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,18 @@
 """Conditioning modes (DESIGN.md §2), one module each, and their registry.
 
-``MODES`` maps a mode's name to its :class:`~gvcodec.modes.base.Mode`; the container's mode ids are
-checked against it (``tests/test_modes_registry.py``). A new mode is one module here plus one entry
-in ``container.schema.MODES``.
+The container's mode enum (``container.schema.MODES``) names the modes a stream can carry; the mode
+called ``x`` is ``MODE`` in ``gvcodec/modes/x.py``. So a new mode is one module here plus one enum value
+there, and the registry cannot disagree with the format.
 """
 from __future__ import annotations
 
+import importlib
+
+from container.schema import MODES as CONTAINER_MODES
 from gvcodec.errors import InputError
-from gvcodec.modes import flf2v, i2v, t2v
 from gvcodec.modes.base import Capabilities, Mode
 
-MODES: dict[str, Mode] = {mode.name: mode for mode in (t2v.MODE, i2v.MODE, flf2v.MODE)}
+MODES: dict[str, Mode] = {name: importlib.import_module(f"gvcodec.modes.{name}").MODE for name in CONTAINER_MODES}
 
 __all__ = ["MODES", "Capabilities", "Mode", "mode_named"]
 
