@@ -43,7 +43,7 @@ from gvcodec.codec import Encoder, encode_stream, read_stream
 from gvcodec.errors import InputError, StreamError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.open import open_input
-from gvcodec.modes.gop import padded_size
+from gvcodec.gop.geometry import padded_size
 from gvcodec.residual import decode_residual, dequantise, encode_residual
 
 REPO = Path(__file__).resolve().parents[1]

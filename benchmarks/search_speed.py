@@ -1,7 +1,7 @@
 """Atom search speed on the CPU: the torch path against the fused native kernel, 1 and 2 threads.
 
 Prints one row per (latent size, path, threads): the best of ``--repeats`` wall times of one
-``search_atoms``-sized call (K scores + top-M), the CPU seconds of that run (all threads), the Gaussians
+one-frame ``search_frames`` call (K scores + top-M), the CPU seconds of that run (all threads), the Gaussians
 per wall second, and the search time per GOP at nano's default schedule (17 coded steps x 9 latent
 frames). The machine may be shared, so the best of several runs is the least disturbed one; on a loaded
 machine the CPU seconds say more than the wall time.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import torch
 
-from gvcodec.codebook import DENSE_GENERATOR, AtomChoice, AtomKey, search_atoms, torch_dense_scores
+from gvcodec.codebook import DENSE_GENERATOR, AtomChoice, AtomKey, search_frames, torch_dense_scores
 from gvcodec.native.atoms import simd_available
 
 LATENT_SIZES = {"nano 448x256 (16x32x56)": 16 * 32 * 56, "6336": 6336}
@@ -24,9 +24,9 @@ SEARCHES_PER_GOP = 17 * 9
 THREAD_COUNTS = (1, 2)
 
 
-def torch_search(key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
-    """What ``search_atoms`` does on devices without the native kernel: batched torch scores, then top-M."""
-    scores = torch_dense_scores(key, residual, codebook_size)
+def torch_search(key: AtomKey, gap: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
+    """What ``search_frames`` does for one frame on devices without the native kernel: batched torch scores, then top-M."""
+    scores = torch_dense_scores(key, gap, codebook_size)
     best = torch.topk(scores.abs(), atoms).indices.sort().values
     return AtomChoice(tuple(best.tolist()), tuple(torch.where(scores[best] < 0, -1, 1).tolist()))
 
@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
 
     key = AtomKey(seed=20260101, gop=3, step=5, frame=2, generator=DENSE_GENERATOR)
-    search_atoms(key, torch.randn(64), 64, 1)  # builds the quantile table outside the timings
+    search_frames((key,), torch.randn(1, 64), 64, (1,))  # builds the quantile table outside the timings
     print(f"K = {args.codebook_size}, M = {args.atoms}, best of {args.repeats}; AVX2 kernel: {simd_available()}")
     header = (
         f"{'latent size D':<26} {'path':<7} {'threads':>7} {'s/search':>9} {'cpu-s':>7} {'Gauss/s':>9} "
@@ -58,13 +58,13 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for name, dim in LATENT_SIZES.items():
-        residual = torch.randn(dim, generator=torch.Generator().manual_seed(dim))
+        gap = torch.randn(dim, generator=torch.Generator().manual_seed(dim))
         draws = args.codebook_size * dim
         for threads in THREAD_COUNTS:
             torch.set_num_threads(threads)
             rows = {
-                "torch": best_seconds(lambda: torch_search(key, residual, args.codebook_size, args.atoms), args.repeats),
-                "native": best_seconds(lambda: search_atoms(key, residual, args.codebook_size, args.atoms), args.repeats),
+                "torch": best_seconds(lambda: torch_search(key, gap, args.codebook_size, args.atoms), args.repeats),
+                "native": best_seconds(lambda: search_frames((key,), gap.reshape(1, -1), args.codebook_size, (args.atoms,)), args.repeats),
             }
             if rows["torch"][2] != rows["native"][2]:
                 print(f"note: torch and native chose different atoms at D = {dim} (near-tied scores)")

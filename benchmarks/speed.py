@@ -38,8 +38,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-import gvcodec.codec
-import gvcodec.noise
+import gvcodec.gop.coder
+import gvcodec.noise_sources
 from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.backbones.placement import resolve_device, resolve_dtype
 from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
@@ -49,19 +49,19 @@ from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError, InstallError, StreamError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.open import open_input, parse_size
-from gvcodec.modes.gop import padded_size
+from gvcodec.gop.geometry import padded_size
 from gvcodec.testing.random_wan import LAYERS, random_wan
 from gvcodec.testing.random_wan import NAME as RANDOM_WAN
 
 STAGES = ("vae encode", "model calls", "atom search", "noise mixing", "entropy coding", "vae decode", "other")
 # Where the sampler and the codec look the codebook functions up, and the stage each one is charged to.
 TIMED_FUNCTIONS: dict[tuple[ModuleType, str], str] = {
-    (gvcodec.noise, "search_frames"): "atom search",
-    (gvcodec.noise, "mix_frames"): "noise mixing",
-    (gvcodec.codec, "pack_choices"): "entropy coding",
-    (gvcodec.codec, "unpack_choices"): "entropy coding",
-    (gvcodec.codec, "encode_residual"): "entropy coding",
-    (gvcodec.codec, "decode_residual"): "entropy coding",
+    (gvcodec.noise_sources, "search_frames"): "atom search",
+    (gvcodec.noise_sources, "mix_frames"): "noise mixing",
+    (gvcodec.gop.coder, "pack_choices"): "entropy coding",
+    (gvcodec.gop.coder, "unpack_choices"): "entropy coding",
+    (gvcodec.gop.coder, "encode_residual"): "entropy coding",
+    (gvcodec.gop.coder, "decode_residual"): "entropy coding",
 }
 SYNTHETIC_SIZE = (448, 256)
 SYNTHETIC_FPS = Fraction(30)

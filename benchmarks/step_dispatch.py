@@ -30,7 +30,7 @@ from gvcodec.bench.machine import device_name, run_context, set_threads, write_r
 from gvcodec.cli.common import run_command
 from gvcodec.codebook import DEFAULT_GENERATOR
 from gvcodec.errors import InputError
-from gvcodec.noise import AtomLayout, CodebookReplay, CodebookSearch
+from gvcodec.noise_sources import AtomLayout, CodebookReplay, CodebookSearch
 
 # Operations that launch no kernel: views, allocations, dtype/device plumbing that forwards to a copy.
 NO_LAUNCH = frozenset(

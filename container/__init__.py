@@ -3,7 +3,7 @@ as a stream. Imports no torch, no model and nothing of ``gvcodec``: a stream can
 """
 from __future__ import annotations
 
-from container.datatypes import Anchor, GopPacket, PacketRecord, SamplerParams, StreamHeader
+from container.records import Anchor, GopPacket, PacketRecord, SamplerParams, StreamHeader
 from container.describe import describe_format
 from container.errors import (
     ContainerError,
@@ -17,6 +17,7 @@ from container.errors import (
     UnsupportedVersionError,
 )
 from container.header import decode_header, encode_header
+from container.introspect import largest_value
 from container.packet import decode_packet, encode_packet, packet_sections
 from container.schema import FORMAT_VERSION, SUPPORTED_VERSIONS
 from container.stream import StreamReader, StreamWriter
@@ -45,5 +46,6 @@ __all__ = [
     "describe_format",
     "encode_header",
     "encode_packet",
+    "largest_value",
     "packet_sections",
 ]

@@ -4,12 +4,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import zlib
-from fractions import Fraction
 
 from construct import ConstructError, Container
 
 from container.byte_source import ByteSource, Tap
-from container.datatypes import SamplerParams, StreamHeader
 from container.errors import (
     FieldValueError,
     HeaderCrcError,
@@ -20,9 +18,9 @@ from container.errors import (
     UnsupportedVersionError,
 )
 from container.introspect import check_fits, enum_name
+from container.records import HEADER, StreamHeader
 from container.schema import (
     FORMAT_VERSION,
-    FRAME_COUNT_UNKNOWN,
     MAGIC,
     SUPPORTED_ATOM_GENERATORS,
     SUPPORTED_VERSIONS,
@@ -50,7 +48,7 @@ def encode_header(header: StreamHeader) -> bytes:
             f"cannot write a stream for atom generator {header.atom_generator}: "
             f"this release implements {_GENERATORS_TEXT}"
         )
-    fields = _fields_of(header)
+    fields = HEADER.fields_of(header)
     check_fits(HeaderFields, fields, "the stream header")
     try:
         check_header(header)
@@ -116,71 +114,10 @@ def _truncated(source: ByteSource) -> TruncatedStreamError:
     )
 
 
-def _fields_of(header: StreamHeader) -> dict[str, object]:
-    if isinstance(header.fps, bool) or not isinstance(header.fps, (Fraction, int)):
-        raise FieldValueError(
-            f"cannot write the stream header: fps = {header.fps!r} must be a Fraction, e.g. Fraction(30000, 1001)"
-        )
-    if not isinstance(header.prompt, str):
-        raise FieldValueError(
-            f"cannot write the stream header: prompt must be a str, not {type(header.prompt).__name__}"
-        )
-    try:
-        prompt = header.prompt.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise FieldValueError(f"cannot write the stream header: the prompt is not valid text ({error})") from None
-    fps = Fraction(header.fps)
-    return {
-        "atom_generator": header.atom_generator,
-        "width": header.width,
-        "height": header.height,
-        "fps_num": fps.numerator,
-        "fps_den": fps.denominator,
-        "pixel_format": header.pixel_format,
-        "frame_count": FRAME_COUNT_UNKNOWN if header.frame_count is None else header.frame_count,
-        "mode": header.mode,
-        "gop_length": header.gop_length,
-        "fingerprint": header.fingerprint,
-        "sampler": dataclasses.asdict(header.sampler),
-        "prompt": prompt,
-    }
-
-
 def _header_from(version: int, fields: Container) -> StreamHeader:
-    if fields.atom_generator not in SUPPORTED_ATOM_GENERATORS:
-        raise UnknownAtomGeneratorError(
-            f"the stream needs atom generator {fields.atom_generator}, this release implements {_GENERATORS_TEXT}; "
-            "decode it with the gvcodec release that wrote it or a newer one"
-        )
-    if fields.fps_den == 0:
-        raise MalformedStreamError("the stream header is invalid: its frame rate has denominator 0")
-    try:
-        prompt = fields.prompt.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise MalformedStreamError(f"the stream header is invalid: its prompt is not UTF-8 ({error})") from None
-    sampler = fields.sampler
-    header = StreamHeader(
-        width=fields.width,
-        height=fields.height,
-        fps=Fraction(fields.fps_num, fields.fps_den),
-        frame_count=None if fields.frame_count == FRAME_COUNT_UNKNOWN else fields.frame_count,
-        mode=enum_name(fields.mode, "the stream header's mode"),
-        gop_length=fields.gop_length,
-        fingerprint=fields.fingerprint,
-        sampler=SamplerParams(
-            num_steps=sampler.num_steps,
-            tail_steps=sampler.tail_steps,
-            shift=sampler.shift,
-            g_scale=sampler.g_scale,
-            codebook_size=sampler.codebook_size,
-            atoms=sampler.atoms,
-            seed=sampler.seed,
-        ),
-        prompt=prompt,
-        pixel_format=enum_name(fields.pixel_format, "the stream header's pixel_format"),
-        atom_generator=fields.atom_generator,
-        format_version=version,
-    )
+    header = dataclasses.replace(HEADER.record_from(fields), format_version=version)
+    enum_name(header.mode, "the stream header's mode")
+    enum_name(header.pixel_format, "the stream header's pixel_format")
     try:
         check_header(header)
     except FieldValueError as error:

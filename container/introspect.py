@@ -129,6 +129,24 @@ def _check_struct(struct: Struct, value: object, path: str) -> None:
             _check(field, value[sub.name], where, context)
 
 
+def largest_value(struct: Struct, path: str) -> int:
+    """The largest value the unsigned integer field at dotted ``path`` (e.g. ``sampler.atoms``) can store,
+    or the largest element of an unsigned integer array there."""
+    con: Construct = struct
+    for name in path.split("."):
+        matches = [sub for sub in strip_names(con).subcons if sub.name == name]
+        if not matches:
+            raise KeyError(f"the container schema has no field {path!r}")
+        con = strip_names(matches[0])
+        if isinstance(con, Rebuild):
+            con = strip_names(con.subcon)
+    if isinstance(con, Array):
+        con = strip_names(con.subcon)
+    if not (isinstance(con, FormatField) and con.fmtstr in _UNSIGNED_BITS):
+        raise TypeError(f"field {path!r} is {type_name(con)}, not an unsigned integer")
+    return 2 ** _UNSIGNED_BITS[con.fmtstr] - 1
+
+
 def enum_name(value: object, where: str) -> str:
     """The name a parsed ``Enum`` field decoded to; an unknown code raises ``MalformedStreamError``."""
     if not isinstance(value, str):

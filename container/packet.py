@@ -7,9 +7,9 @@ import zlib
 from construct import ConstError, ConstructError, Container
 
 from container.byte_source import ByteSource
-from container.datatypes import Anchor, GopPacket
 from container.errors import FieldValueError, MalformedStreamError, PacketCrcError, TruncatedStreamError
 from container.introspect import check_fits, enum_name
+from container.records import PACKET, GopPacket
 from container.schema import SYNC, PacketBody, PacketFrame
 from container.validate import check_packet
 
@@ -19,7 +19,7 @@ def encode_packet(packet: GopPacket) -> bytes:
     Every value is checked first; a value the format cannot hold raises ``FieldValueError``.
     """
     subject = f"GOP packet {packet.gop_index}"
-    fields = _fields_of(packet)
+    fields = PACKET.fields_of(packet)
     check_fits(PacketBody, fields, subject)
     try:
         check_packet(packet)
@@ -93,41 +93,9 @@ def packet_sections(packet: GopPacket, size: int) -> dict[str, int]:
     return {**payload, "framing": size - sum(payload.values())}
 
 
-def _fields_of(packet: GopPacket) -> dict[str, object]:
-    return {
-        "gop_index": packet.gop_index,
-        "first_frame": packet.first_frame,
-        "frame_count": packet.frame_count,
-        "anchors": [
-            {"role": anchor.role, "codec": anchor.codec, "quality": anchor.quality, "data": anchor.data}
-            for anchor in packet.anchors
-        ],
-        "coded_steps": packet.coded_steps,
-        "latent_frames": packet.latent_frames,
-        "atom_counts": packet.atom_counts,
-        "choices": packet.choices,
-        "residual": packet.residual,
-    }
-
-
 def _packet_from(body: Container, where: str) -> GopPacket:
-    anchors = tuple(
-        Anchor(
-            role=enum_name(anchor.role, f"{where}: anchor {index} role"),
-            codec=enum_name(anchor.codec, f"{where}: anchor {index} codec"),
-            quality=anchor.quality,
-            data=anchor.data,
-        )
-        for index, anchor in enumerate(body.anchors)
-    )
-    return GopPacket(
-        gop_index=body.gop_index,
-        first_frame=body.first_frame,
-        frame_count=body.frame_count,
-        anchors=anchors,
-        coded_steps=body.coded_steps,
-        latent_frames=body.latent_frames,
-        atom_counts=tuple(body.atom_counts),
-        choices=body.choices,
-        residual=body.residual,
-    )
+    packet = PACKET.record_from(body)
+    for index, anchor in enumerate(packet.anchors):
+        enum_name(anchor.role, f"{where}: anchor {index} role")
+        enum_name(anchor.codec, f"{where}: anchor {index} codec")
+    return packet

@@ -39,7 +39,7 @@ FINGERPRINT_SIZE = 32
 PIXEL_FORMATS = {"yuv420p": 0}
 MODES = {"t2v": 0, "i2v": 1, "flf2v": 2}
 ANCHOR_ROLES = {"first": 0, "last": 1}
-ANCHOR_CODECS = {"libsvtav1": 0, "libx265": 1, "codebook": 2}
+ANCHOR_CODECS = {"libsvtav1": 0, "libx265": 1}
 
 HeaderPrefix = Struct(
     "magic" / Const(MAGIC) * "identifies a gvcodec stream",
@@ -68,7 +68,7 @@ HeaderFields = Struct(
     "pixel_format" / Enum(Int8ul, **PIXEL_FORMATS) * "pixel format of the source and of the decoded frames",
     "frame_count" / Int64ul * f"source frames in the stream; {FRAME_COUNT_UNKNOWN:#x} = unknown (written to a pipe)",
     "mode" / Enum(Int8ul, **MODES) * "conditioning mode",
-    "gop_length" / Int16ul * "pixel frames per GOP, 4k + 1",
+    "gop_length" / Int16ul * "pixel frames per GOP, r k + 1 for the model's temporal factor r (4 for Wan2.1)",
     "fingerprint" / Bytes(FINGERPRINT_SIZE) * "digest of the backbone (config and weights) the stream needs",
     "sampler" / SamplerFields * "sampler parameters",
     "prompt_length" / Rebuild(Int32ul, len_(this.prompt)) * "bytes in prompt",

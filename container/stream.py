@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from container.byte_source import ByteSource
-from container.datatypes import GopPacket, PacketRecord, StreamHeader
+from container.records import GopPacket, PacketRecord, StreamHeader
 from container.errors import FieldValueError, MalformedStreamError
 from container.header import encode_header, read_header
 from container.packet import encode_packet, packet_sections, read_packet

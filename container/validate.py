@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from container.datatypes import GopPacket, StreamHeader
+from container.records import GopPacket, StreamHeader
 from container.errors import FieldValueError
 from container.schema import FRAME_COUNT_UNKNOWN
 
@@ -22,8 +22,9 @@ def check_header(header: StreamHeader) -> None:
             raise FieldValueError(f"{name} = {getattr(header, name)} must be at least 1")
     if header.frame_count == FRAME_COUNT_UNKNOWN:
         raise FieldValueError(f"frame_count = {FRAME_COUNT_UNKNOWN:#x} is reserved; pass None for an unknown count")
-    if header.gop_length % 4 != 1:
-        raise FieldValueError(f"gop_length = {header.gop_length} is not of the form 4k + 1 (e.g. 17, 33)")
+    # Which lengths a model can code (r k + 1 for its temporal factor r) is the codec's rule, not the format's.
+    if header.gop_length < 1:
+        raise FieldValueError(f"gop_length = {header.gop_length} must be at least 1")
     sampler = header.sampler
     if sampler.num_steps < 1:
         raise FieldValueError(f"sampler.num_steps = {sampler.num_steps} must be at least 1")

@@ -19,7 +19,8 @@ from ffmpeg_bridge.decoder_session import DecodedFrame, DecoderSession
 from ffmpeg_bridge.encoder_session import EncoderSession
 from ffmpeg_bridge.planes import check_stride, copy_plane, plane_byte_span
 from ffmpeg_bridge.status import Status, status_of
-from gvcodec.codec import Encoder, EncoderOptions
+from gvcodec.codec import Encoder
+from gvcodec.options import EncoderOptions, c_api_options, option_type
 from gvcodec.errors import InputError
 from gvcodec.io.frames import Yuv420Frame, chroma_size
 
@@ -101,22 +102,13 @@ def _require(pointer: Any, name: str) -> None:
 
 def encoder_keywords(cfg: Any) -> dict[str, object]:
     """``Encoder`` keyword options from a ``gvc_encoder_config``; NULL strings and ``shift <= 0`` keep defaults."""
-    options: dict[str, object] = {
-        "atoms": cfg.atoms,
-        "codebook": cfg.codebook,
-        "steps": cfg.steps,
-        "tail_steps": cfg.tail_steps,
-        "gop": cfg.gop,
-        "seed": cfg.seed,
-        "g_scale": cfg.g_scale,
-        "quiet": not cfg.verbose,
-    }
-    if cfg.shift > 0:
-        options["shift"] = cfg.shift
-    for field in ("model", "device", "dtype", "mode", "prompt"):
-        value = _text(getattr(cfg, field), f"gvc_encoder_config.{field}")
-        if value is not None:
-            options[field] = value
+    options: dict[str, object] = {"quiet": not cfg.verbose}
+    for name in c_api_options():
+        value = getattr(cfg, name)
+        if option_type(name) is str:
+            value = _text(value, f"gvc_encoder_config.{name}")
+        if value is not None and not (name == "shift" and value <= 0):
+            options[name] = value
     return options
 
 
@@ -127,10 +119,9 @@ def encoder_config_init(cfg: Any) -> int:
     defaults = EncoderOptions()
     ffi.memmove(cfg, bytes(ffi.sizeof(cfg[0])), ffi.sizeof(cfg[0]))  # NULL strings, verbose 0: a silent library
     cfg.frame_count = -1
-    cfg.atoms, cfg.codebook = defaults.atoms, defaults.codebook
-    cfg.steps, cfg.tail_steps, cfg.gop, cfg.seed = defaults.steps, defaults.tail_steps, defaults.gop, defaults.seed
-    cfg.shift = defaults.shift if defaults.shift is not None else 0.0
-    cfg.g_scale = defaults.g_scale
+    for name in c_api_options():
+        if option_type(name) is not str:
+            setattr(cfg, name, getattr(defaults, name) or 0)  # a shift of 0 means the mode's default
     return Status.OK
 
 
@@ -209,9 +200,11 @@ def encoder_close(enc: Any) -> int:
 @_api
 def decoder_open(model: Any, device: Any, out: Any) -> int:
     _require(out, "out")
+    defaults = EncoderOptions()  # the decoder shares --model and --device with the encoder
     session = DecoderSession(
-        model=_text(model, "model") or "nano",
-        device=_text(device, "device") or "cpu",
+        model=_text(model, "model") or defaults.model,
+        device=_text(device, "device") or defaults.device,
+        dtype=defaults.dtype,
     )
     out[0] = ffi.cast("gvc_decoder *", _decoders.add(session))
     return Status.OK

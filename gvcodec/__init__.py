@@ -16,5 +16,5 @@ def __getattr__(name: str) -> Any:
     if name in ("Decoder", "Encoder", "Packet", "read_stream"):
         return getattr(importlib.import_module("gvcodec.codec"), name)
     if name == "open":
-        return importlib.import_module("gvcodec.files").open
+        return importlib.import_module("gvcodec.gvc_file").open
     raise AttributeError(f"module 'gvcodec' has no attribute {name!r}")

@@ -47,6 +47,11 @@ def allocate_atoms(payload_bits: int, cells: int, codebook_size: int, max_atoms:
     return (atoms + 1,) * upgraded + (atoms,) * (cells - upgraded)
 
 
+def bits_per_pixel(total_bytes: int, frames: int, width: int, height: int) -> float:
+    """``bpp = 8 bytes / (W H frames)``; NaN for no frames."""
+    return 8 * total_bytes / (frames * width * height) if frames else math.nan
+
+
 def payload_bytes(atom_counts: tuple[int, ...], codebook_size: int) -> int:
     """Bytes of a GOP's packed choices: ``ceil(sum_i b(M_i) / 8)``."""
     return math.ceil(sum(choice_bits(codebook_size, m) for m in atom_counts) / 8)

@@ -23,6 +23,8 @@ from gvcodec.errors import InputError, StreamError
 
 B_MIN = 0.05
 _HEAD = struct.Struct("<Bfhh")
+MAX_TAIL_FRAMES = 255
+"""Most latent frames a tail correction covers: its payload counts them in one byte (``_HEAD``)."""
 _SYMBOL_LIMIT = 2**15 - 1
 
 
@@ -59,8 +61,8 @@ def _model_parameters(scales: np.ndarray, per_channel: int) -> tuple[np.ndarray,
 def encode_residual(symbols: np.ndarray, step: float) -> bytes:
     """The payload for ``(C, k, h, w)`` int32 symbols quantised with ``step``."""
     channels, frames = symbols.shape[:2]
-    if not 1 <= frames <= 255:
-        raise InputError(f"a tail residual covers 1 to 255 latent frames, got {frames}")
+    if not 1 <= frames <= MAX_TAIL_FRAMES:
+        raise InputError(f"a tail residual covers 1 to {MAX_TAIL_FRAMES} latent frames, got {frames}")
     lowest, highest = int(symbols.min()), int(symbols.max())
     scales = laplace_scales(symbols)
     model = _model(lowest, highest)

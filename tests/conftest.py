@@ -1,35 +1,9 @@
-"""Shared test fixtures: the repository's real evaluation clips and tiny random Wan folders."""
+"""Shared test fixtures: tiny random Wan folders, an isolated cache, one torch thread; the ``slow`` marker."""
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-TESTVIDEOS = SHARED / "testvideos"
-
-
-def eval_clip(name: str) -> Path:
-    """Path of an evaluation clip from ``../shared/testvideos`` (CI has it beside the clone)."""
-    path = TESTVIDEOS / name
-    if not path.exists():
-        pytest.fail(f"evaluation clip {path} is missing: tests expect ../shared/testvideos beside the repository")
-    return path
-
-
-def load_script(name: str) -> ModuleType:
-    """A script of ``benchmarks/`` (not a package) imported from its path, registered as ``benchmarks_<name>``."""
-    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", REPO / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def isolated_cache(tmp_path_factory: pytest.TempPathFactory):
@@ -62,3 +36,9 @@ def tiny_nano_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from gvcodec.testing.tiny_wan import write_tiny_wan
 
     return write_tiny_wan(tmp_path_factory.mktemp("tiny_nano"), variant="nano")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: end-to-end runs through the command lines or real clips (deselect with -m 'not slow')"
+    )

@@ -8,7 +8,7 @@ from gvcodec.anchors import ANCHOR_CODECS, code_anchor, decode_anchor, encode_an
 from gvcodec.errors import InputError, StreamError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.y4m import Y4MReader
-from tests.conftest import eval_clip
+from tests.helpers import eval_clip
 
 
 def _crop(frame: Yuv420Frame, top: int, left: int, width: int, height: int) -> Yuv420Frame:
@@ -72,3 +72,10 @@ def test_damaged_anchor_bytes_raise_a_stream_error(frame: Yuv420Frame, codec: st
     data = encode_anchor(frame, codec, 30)
     with pytest.raises(StreamError, match=codec):
         decode_anchor(data[:8], codec, frame.width, frame.height)
+
+
+def test_the_container_names_exactly_the_anchor_codecs_this_release_codes() -> None:
+    from container.schema import ANCHOR_CODECS as CONTAINER_CODECS
+    from gvcodec.anchors import ANCHOR_CODECS
+
+    assert set(CONTAINER_CODECS) == set(ANCHOR_CODECS)

@@ -18,9 +18,8 @@ from gvcodec.backbones.image import anchor_image
 from gvcodec.backbones.layout import read_layout
 from gvcodec.errors import InputError, ModelError
 from gvcodec.testing.tiny_wan import IMAGE_DIM, IMAGE_TOKENS, TEXT_DIM, write_tiny_wan
+from tests.helpers import eval_clip
 
-REPO = Path(__file__).resolve().parents[1]
-FOREMAN = REPO.parent / "shared" / "testvideos" / "foreman_352x288.y4m"
 
 
 def read_y4m_rgb(path: Path, frames: int) -> torch.Tensor:
@@ -95,7 +94,7 @@ def nano(nano_folder: Path):
 
 @pytest.fixture(scope="module")
 def foreman() -> torch.Tensor:
-    return read_y4m_rgb(FOREMAN, 17)
+    return read_y4m_rgb(eval_clip("foreman_352x288.y4m"), 17)
 
 
 def copy_folder(folder: Path, tmp_path: Path) -> Path:
@@ -113,18 +112,18 @@ def edit_config(path: Path, **changes) -> None:
 
 def test_t2v_folder_loads_as_16_channel_text_to_video_model(t2v, t2v_folder: Path):
     assert (t2v.latent_channels, t2v.temporal_factor, t2v.pixel_multiple) == (16, 4, 16)
-    assert t2v.accepts_prompt and t2v.modes == frozenset({"t2v"})
+    assert t2v.accepts_prompt and not t2v.anchored and t2v.image_anchors == 0
     assert t2v.device == torch.device("cpu") and t2v.name == "t2v"
 
 
 def test_nano_folder_loads_as_anchored_model_without_text_encoder(nano):
     assert (nano.latent_channels, nano.temporal_factor, nano.pixel_multiple) == (16, 4, 16)
-    assert not nano.accepts_prompt and nano.modes == frozenset({"t2v", "i2v", "flf2v"})
+    assert not nano.accepts_prompt and nano.anchored and nano.image_anchors == 0
 
 
 def test_image_encoder_folders_load_as_one_mode_models_with_text_encoder(i2v, flf2v):
-    assert i2v.modes == frozenset({"i2v"}) and i2v.layout.image_anchors == 1 and i2v.accepts_prompt
-    assert flf2v.modes == frozenset({"flf2v"}) and flf2v.layout.image_anchors == 2 and flf2v.accepts_prompt
+    assert i2v.anchored and i2v.image_anchors == 1 and i2v.accepts_prompt
+    assert flf2v.anchored and flf2v.image_anchors == 2 and flf2v.accepts_prompt
     assert i2v.image[1].dtype == torch.float32
 
 
@@ -138,6 +137,7 @@ def test_pixel_multiple_is_vae_factor_times_transformer_patch(tmp_path: Path):
         backbone.condition("", 5, 48, 96)
 
 
+@pytest.mark.slow
 def test_encode_and_decode_shapes_on_a_real_cif_clip(nano, foreman: torch.Tensor):
     latent = nano.encode_video(foreman)
     assert latent.shape == (16, 5, 36, 44) and latent.dtype == torch.float32
@@ -328,7 +328,7 @@ def test_i2v_model_given_a_last_anchor_is_refused(i2v):
 
 
 def test_flf2v_model_given_only_a_first_anchor_is_refused(flf2v):
-    with pytest.raises(InputError, match="first and last anchor frames .* got first: it codes mode flf2v only"):
+    with pytest.raises(InputError, match="first and last anchor frames .* got first"):
         flf2v.condition("", 5, 32, 32, first=torch.zeros(3, 32, 32))
 
 

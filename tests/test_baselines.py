@@ -9,20 +9,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gvcodec.baselines import (
+from gvcodec.bench.baselines import (
     CODECS,
     BaselineResult,
-    bits_per_pixel,
     encode_baseline,
     ivf_payload_bytes,
     rate_points,
 )
 from gvcodec.errors import InputError, StreamError
+from gvcodec.rate import bits_per_pixel
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
 from gvcodec.metrics import psnr_y
 from gvcodec.metrics.ffmpeg import run_ffmpeg
-from tests.conftest import eval_clip
+from tests.helpers import eval_clip
 
 FRAMES = 40  # longer than vvenc's default 1 s intra period at 30 fps
 CUT = 20

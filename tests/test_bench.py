@@ -11,7 +11,7 @@ import pytest
 
 from gvcodec.bench.bjontegaard import bd_rate
 from gvcodec.bench.report import curves
-from tests.conftest import TESTVIDEOS
+from tests.helpers import shared_path
 
 QUALITY = [30.0, 33.0, 36.0, 39.0]
 RATES = [0.01, 0.02, 0.04, 0.08]
@@ -31,7 +31,7 @@ def test_bd_rate_without_quality_overlap_is_none() -> None:
 
 def run_bench(output: Path, model: Path) -> subprocess.CompletedProcess:
     command = [
-        sys.executable, "-m", "gvcodec.cli.bench", str(TESTVIDEOS), "-o", str(output), "--quick", "-q",
+        sys.executable, "-m", "gvcodec.cli.bench", str(shared_path("testvideos")), "-o", str(output), "--quick", "-q",
         "--clips", "carphone_176x144", "foreman_352x288", "--codecs", "x264", "svtav1", "--model", str(model),
     ]
     result = subprocess.run(command, capture_output=True, timeout=900)
@@ -39,6 +39,7 @@ def run_bench(output: Path, model: Path) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.slow
 def test_quick_bench_writes_points_plots_and_bd_table_and_resumes(tmp_path: Path, tiny_t2v_folder: Path) -> None:
     output = tmp_path / "bench"
     first = run_bench(output, tiny_t2v_folder)

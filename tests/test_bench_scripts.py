@@ -12,7 +12,7 @@ import pytest
 
 from gvcodec.errors import InputError, StreamError
 from gvcodec.residual import encode_residual
-from tests.conftest import eval_clip, load_script
+from tests.helpers import eval_clip, load_script
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = "bear_64x48"

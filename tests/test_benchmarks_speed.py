@@ -10,11 +10,11 @@ import pytest
 import torch
 from diffusers import WanTransformer3DModel
 
-import gvcodec.codec
-import gvcodec.noise
+import gvcodec.gop.coder
+import gvcodec.noise_sources
 from gvcodec.io.y4m import Y4MWriter
 from gvcodec.testing.random_wan import LAYERS, NAME, transformer_config
-from tests.conftest import load_script
+from tests.helpers import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 CARPHONE = REPO / "examples" / "carphone_176x144_17f.y4m"
@@ -79,7 +79,7 @@ def test_moving_pattern_is_a_moving_video_in_range(speed: ModuleType) -> None:
 def test_speed_json_has_every_stage_and_the_stages_fit_in_the_total(
     speed: ModuleType, tiny_nano_folder: Path, tmp_path: Path
 ) -> None:
-    originals = (gvcodec.noise.search_frames, gvcodec.noise.mix_frames, gvcodec.codec.pack_choices)
+    originals = (gvcodec.noise_sources.search_frames, gvcodec.noise_sources.mix_frames, gvcodec.gop.coder.pack_choices)
     out = tmp_path / "speed.json"
     argv = ["--model", str(tiny_nano_folder), "--clip", str(CARPHONE), "--frames", "5", "--size", "32x32"]
     argv += ["--steps", "5", "--codebook", "4096"]
@@ -100,7 +100,7 @@ def test_speed_json_has_every_stage_and_the_stages_fit_in_the_total(
     assert result["encode"]["calls"]["vae encode"] == 1 and result["decode"]["calls"]["vae decode"] == 1
     assert (result["width"], result["height"], result["frames"], result["device"]) == (32, 32, 5, "cpu")
     assert {"device_name", "torch", "date"} <= result.keys()
-    assert (gvcodec.noise.search_frames, gvcodec.noise.mix_frames, gvcodec.codec.pack_choices) == originals
+    assert (gvcodec.noise_sources.search_frames, gvcodec.noise_sources.mix_frames, gvcodec.gop.coder.pack_choices) == originals
 
 
 def test_random_wan_transformer_is_the_1_3b_architecture() -> None:
@@ -112,6 +112,7 @@ def test_random_wan_transformer_is_the_1_3b_architecture() -> None:
     assert 1.3e9 <= parameters <= 1.5e9
 
 
+@pytest.mark.slow
 def test_speed_runs_the_random_wan_architecture_at_toy_size(speed: ModuleType, tmp_path: Path) -> None:
     out = tmp_path / "wan.json"
     argv = ["--model", NAME, "--layers", "1", "--dtype", "float32", "--size", "16x16", "--frames", "1", "--steps", "4"]

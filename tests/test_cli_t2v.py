@@ -3,23 +3,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import eval_clip
+from tests.helpers import SMALL, eval_clip, run_cli
 
-SMALL = ["--codebook", "256", "--atoms", "8", "--steps", "6", "--tail-steps", "2", "-q"]
-
-
-def run_cli(module: str, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", f"gvcodec.cli.{module}", *args], input=stdin, capture_output=True, timeout=600
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"{module} failed ({result.returncode}):\n{result.stderr.decode(errors='replace')}")
-    return result
+pytestmark = pytest.mark.slow  # end to end through the command lines / a compiled C library
 
 
 @pytest.fixture(scope="module")

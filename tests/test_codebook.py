@@ -21,13 +21,12 @@ from gvcodec.codebook import (
     gaussian_table,
     generate_atoms,
     initial_noise,
-    mix_atoms,
     normal_quantiles,
     pack_choices,
-    search_atoms,
     unpack_choices,
 )
 from gvcodec.errors import InputError, StreamError
+from tests.helpers import mix_atoms, search_atoms
 
 # Generator 1 is bitstream format: these values must never change (a stream written today decodes tomorrow).
 TABLE_SHA256 = "8babbcaf96568f10165a1eab530c0e5c92d04de96761b6dbb3dadfa94baba37f"
@@ -143,8 +142,8 @@ def test_atoms_are_independent_standard_normals() -> None:
     assert abs(torch.mean(atoms[:, 0::2] * atoms[:, 1::2]).item()) < 5 / math.sqrt(count / 2)
 
 
-def _brute_force_best(key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
-    scores = generate_atoms(key, torch.arange(codebook_size), residual.numel()).double() @ residual.double()
+def _brute_force_best(key: AtomKey, gap: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
+    scores = generate_atoms(key, torch.arange(codebook_size), gap.numel()).double() @ gap.double()
     order = sorted(range(codebook_size), key=lambda k: -abs(scores[k].item()))[:atoms]
     chosen = sorted(order)
     return AtomChoice(tuple(chosen), tuple(-1 if scores[k] < 0 else 1 for k in chosen))
@@ -152,15 +151,15 @@ def _brute_force_best(key: AtomKey, residual: torch.Tensor, codebook_size: int, 
 
 def test_search_picks_the_truly_best_atoms() -> None:
     key = AtomKey(seed=3, gop=1, step=2, frame=5, generator=DENSE_GENERATOR)
-    residual = torch.randn(1000, generator=torch.Generator().manual_seed(4))
-    choice = search_atoms(key, residual, codebook_size=300, atoms=7)
-    assert choice == _brute_force_best(key, residual, 300, 7)
+    gap = torch.randn(1000, generator=torch.Generator().manual_seed(4))
+    choice = search_atoms(key, gap, codebook_size=300, atoms=7)
+    assert choice == _brute_force_best(key, gap, 300, 7)
 
 
 def test_torch_scores_do_not_depend_on_the_batch_size() -> None:
     key = AtomKey(seed=3, gop=1, step=2, frame=5, generator=DENSE_GENERATOR)
-    residual = torch.randn(512, generator=torch.Generator().manual_seed(6))
-    scores = [torch_dense_scores(key, residual, 300, batch_atoms=size) for size in (1, 7, 512)]
+    gap = torch.randn(512, generator=torch.Generator().manual_seed(6))
+    scores = [torch_dense_scores(key, gap, 300, batch_atoms=size) for size in (1, 7, 512)]
     best = [set(s.abs().topk(16).indices.tolist()) for s in scores]
     assert all(torch.allclose(scores[0], other, rtol=1e-5, atol=1e-4) for other in scores[1:])
     assert best[0] == best[1] == best[2]
@@ -168,8 +167,8 @@ def test_torch_scores_do_not_depend_on_the_batch_size() -> None:
 
 def test_search_returns_ascending_indices_and_signs_of_the_scores() -> None:
     key = AtomKey(seed=0, gop=0, step=0, frame=0, generator=DENSE_GENERATOR)
-    residual = -generate_atoms(key, torch.tensor([42]), 256)[0]
-    choice = search_atoms(key, residual, 100, 3)
+    gap = -generate_atoms(key, torch.tensor([42]), 256)[0]
+    choice = search_atoms(key, gap, 100, 3)
     assert 42 in choice.indices
     assert choice.signs[choice.indices.index(42)] == -1
     assert list(choice.indices) == sorted(choice.indices)
@@ -210,11 +209,11 @@ def test_mix_has_unit_variance() -> None:
     assert abs(z.mean().item()) < 5 / math.sqrt(LATENT_DIM)
 
 
-def test_mix_of_a_searched_choice_correlates_with_the_residual() -> None:
+def test_mix_of_a_searched_choice_correlates_with_the_gap() -> None:
     key = AtomKey(seed=2, gop=0, step=0, frame=0, generator=DENSE_GENERATOR)
-    residual = torch.randn(4096, generator=torch.Generator().manual_seed(1))
-    z = mix_atoms(key, search_atoms(key, residual, 2048, 32), 4096)
-    assert torch.dot(z, residual).item() > 0.2 * residual.norm().item() * z.norm().item()
+    gap = torch.randn(4096, generator=torch.Generator().manual_seed(1))
+    z = mix_atoms(key, search_atoms(key, gap, 2048, 32), 4096)
+    assert torch.dot(z, gap).item() > 0.2 * gap.norm().item() * z.norm().item()
 
 
 def test_mix_refuses_an_empty_choice() -> None:

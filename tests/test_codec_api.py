@@ -1,6 +1,7 @@
 """The PyAV-shaped Python API: frames of any accepted kind in, packets per GOP out, av frames back."""
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 import subprocess
 import sys
@@ -12,9 +13,9 @@ import pytest
 
 import gvcodec
 from gvcodec.codec import decode_stream, encode_stream
-from gvcodec.errors import InputError
+from gvcodec.errors import InputError, StreamError
 from gvcodec.io.y4m import Y4MReader
-from tests.conftest import eval_clip
+from tests.helpers import eval_clip
 
 OPTIONS = {"codebook": 256, "atoms": 8, "steps": 6, "tail_steps": 2, "gop": 5, "quiet": True}
 
@@ -68,6 +69,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
+@pytest.mark.slow
 def test_encoder_memory_does_not_grow_with_the_input_length(tmp_path: Path, tiny_t2v_folder: Path) -> None:
     raw = tmp_path / "clip.yuv"
     raw.write_bytes(b"".join(frame.to_bytes() for frame in clip_frames(10)))
@@ -102,7 +104,7 @@ def test_the_encoder_vae_decodes_only_when_its_output_is_used(
 
 
 def test_an_unknown_atom_generator_is_refused_before_any_coding(tiny_t2v_folder: Path) -> None:
-    with pytest.raises(InputError, match="atom generator 3 is not implemented"):
+    with pytest.raises(InputError, match="--atom-generator must be one of 1, 2, got 3"):
         gvcodec.Encoder(176, 144, 30, model=str(tiny_t2v_folder), atom_generator=3, **OPTIONS)
 
 
@@ -117,3 +119,10 @@ def test_a_whole_stream_in_memory_is_the_header_then_every_packet_and_decodes_wh
     recon = encoder.take_recon()
     assert len(decoded) == len(recon) == 7
     assert all(np.array_equal(d.y, r.y) and np.array_equal(d.v, r.v) for d, r in zip(decoded, recon))
+
+
+def test_a_stream_whose_gop_length_the_model_cannot_code_is_refused(tiny_t2v_folder: Path) -> None:
+    encoder = gvcodec.Encoder(176, 144, 30, model=str(tiny_t2v_folder), **OPTIONS)
+    header = dataclasses.replace(encoder.header, gop_length=6)
+    with pytest.raises(StreamError, match="GOPs are 6 frames long; model .* codes 4k \\+ 1 frames"):
+        gvcodec.Decoder(header, backbone=encoder.backbone)

@@ -13,10 +13,8 @@ from gvcodec.colour import rgb_to_yuv420, yuv420_to_rgb
 from gvcodec.errors import InputError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.y4m import Y4MReader
+from tests.helpers import eval_clip
 
-CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "testvideos"
-FOREMAN = CLIPS / "foreman_352x288.y4m"
-VIDEOCALL = CLIPS / "videocall_448x256.y4m"
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -50,16 +48,16 @@ def planes(frames: list[Yuv420Frame], name: str) -> np.ndarray:
 
 
 def test_rgb_matches_ffmpeg_bt601_conversion_on_a_real_clip() -> None:
-    frames = clip_frames(FOREMAN, 4)
+    frames = clip_frames(eval_clip("foreman_352x288.y4m"), 4)
     ours = to_rgb24(yuv420_to_rgb(frames))
     # Measured: 71.7 dB against swscale's exact path (bilinear, full chroma interpolation, accurate
     # rounding): the same maths; 44.0 dB against its default fast path (nearest-neighbour chroma).
-    assert psnr(ours, ffmpeg_rgb24(FOREMAN, 4, "bilinear+accurate_rnd+full_chroma_int")) > 60
-    assert psnr(ours, ffmpeg_rgb24(FOREMAN, 4, None)) > 40
+    assert psnr(ours, ffmpeg_rgb24(eval_clip("foreman_352x288.y4m"), 4, "bilinear+accurate_rnd+full_chroma_int")) > 60
+    assert psnr(ours, ffmpeg_rgb24(eval_clip("foreman_352x288.y4m"), 4, None)) > 40
 
 
 def test_round_trip_keeps_luma_within_2_on_a_real_clip() -> None:
-    frames = clip_frames(VIDEOCALL, 4)
+    frames = clip_frames(eval_clip("videocall_448x256.y4m"), 4)
     back = rgb_to_yuv420(yuv420_to_rgb(frames))
     assert np.abs(planes(back, "y") - planes(frames, "y")).max() <= 2  # measured: 0
     assert np.abs(planes(back, "u") - planes(frames, "u")).mean() < 0.2  # measured: 0.06 (chroma blur)
@@ -68,7 +66,7 @@ def test_round_trip_keeps_luma_within_2_on_a_real_clip() -> None:
 
 def test_round_trip_loses_luma_only_where_colours_leave_the_rgb_gamut() -> None:
     # Foreman holds Y values down to 0 and up to 255 and saturated edges: those pixels clamp in RGB.
-    frames = clip_frames(FOREMAN, 4)
+    frames = clip_frames(eval_clip("foreman_352x288.y4m"), 4)
     rgb = yuv420_to_rgb(frames)
     error = np.abs(planes(rgb_to_yuv420(rgb), "y") - planes(frames, "y"))
     in_gamut = (rgb.abs() < 1.0).all(dim=0).numpy()
@@ -118,14 +116,14 @@ def test_rgb_to_yuv420_is_deterministic_across_dtypes_and_layouts() -> None:
 
 
 def test_yuv420_to_rgb_is_float32_in_range() -> None:
-    rgb = yuv420_to_rgb(clip_frames(FOREMAN, 2))
+    rgb = yuv420_to_rgb(clip_frames(eval_clip("foreman_352x288.y4m"), 2))
     assert rgb.dtype == torch.float32 and rgb.shape == (3, 2, 288, 352)
     assert rgb.min() >= -1.0 and rgb.max() <= 1.0
 
 
 def test_bad_inputs_raise_input_error() -> None:
-    frame = clip_frames(VIDEOCALL, 1)[0]
-    other = clip_frames(FOREMAN, 1)[0]
+    frame = clip_frames(eval_clip("videocall_448x256.y4m"), 1)[0]
+    other = clip_frames(eval_clip("foreman_352x288.y4m"), 1)[0]
     with pytest.raises(InputError, match="at least one frame"):
         yuv420_to_rgb([])
     with pytest.raises(InputError, match="frame 1 is 352x288"):

@@ -26,7 +26,9 @@ from ffmpeg_bridge.status import Status, status_of
 from gvcodec.codec import Encoder
 from gvcodec.errors import GvcError, InputError, ModelError, StreamError
 from gvcodec.io.frames import Yuv420Frame, yuv420_frame_bytes
-from tests.conftest import REPO, eval_clip
+from tests.helpers import REPO, eval_clip
+
+pytestmark = pytest.mark.slow  # end to end through the command lines / a compiled C library
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 HEADER = REPO / "ffmpeg_bridge" / "gvc.h"

@@ -12,15 +12,14 @@ from gvcodec.codebook import (
     AtomKey,
     dense_atoms,
     frame_scores,
-    mix_atoms,
     mix_frames,
-    search_atoms,
     search_frames,
     torch_dense_atoms,
 )
 from gvcodec.codebook.dense import dense_atom_rows, torch_dense_atom_rows
 from gvcodec.codebook.mixing import frame_groups, sign_matrix
 from gvcodec.errors import InputError
+from tests.helpers import mix_atoms, search_atoms
 
 GENERATORS = [DENSE_GENERATOR, SHIFTED_GENERATOR]
 
@@ -29,7 +28,7 @@ def step_keys(generator: int, frames: int = 4, step: int = 5) -> list[AtomKey]:
     return [AtomKey(seed=99, gop=2, step=step, frame=frame, generator=generator) for frame in range(frames)]
 
 
-def residuals(frames: int, dim: int) -> torch.Tensor:
+def gaps(frames: int, dim: int) -> torch.Tensor:
     return torch.randn(frames, dim, generator=torch.Generator().manual_seed(frames * dim))
 
 
@@ -39,7 +38,7 @@ def test_a_batch_of_frames_searches_and_mixes_as_frames_one_by_one(
     generator: int, dim: int, codebook_size: int
 ) -> None:
     keys = step_keys(generator)
-    targets = residuals(len(keys), dim)
+    targets = gaps(len(keys), dim)
     counts = [1, 17, 5, 64]
     batched = search_frames(keys, targets, codebook_size, counts)
     alone = [search_atoms(key, target, codebook_size, count) for key, target, count in zip(keys, targets, counts)]
@@ -54,7 +53,7 @@ def test_grouping_frames_into_launches_changes_no_bit(generator: int, monkeypatc
     """One product per frame (CPU-sized chunks) and one for the whole step (GPU-sized) give the same noise."""
     keys = step_keys(generator, frames=6)
     dim = 640
-    choices = search_frames(keys, residuals(6, dim), 4096, [3, 40, 40, 7, 1, 25])
+    choices = search_frames(keys, gaps(6, dim), 4096, [3, 40, 40, 7, 1, 25])
     results = []
     for elements in (1, 10 * dim, 1 << 30):
         monkeypatch.setitem(mixing.MIX_CHUNK_ELEMENTS, "cpu", elements)
@@ -94,15 +93,15 @@ def test_a_batch_must_share_one_philox_key_and_one_generator() -> None:
         dense_atom_rows(other_seed, [(0,)] * 2, 16)
     mixed = [step_keys(DENSE_GENERATOR, 1)[0], step_keys(SHIFTED_GENERATOR, 1)[0]]
     with pytest.raises(InputError, match="one generator"):
-        frame_scores(mixed, residuals(2, 16), 64)
+        frame_scores(mixed, gaps(2, 16), 64)
 
 
-def test_a_batch_needs_one_residual_count_and_choice_per_key() -> None:
+def test_a_batch_needs_one_gap_count_and_choice_per_key() -> None:
     keys = step_keys(SHIFTED_GENERATOR, frames=2)
-    with pytest.raises(InputError, match="residuals of shape"):
-        search_frames(keys, residuals(3, 16), 64, [1, 1])
+    with pytest.raises(InputError, match="gaps of shape"):
+        search_frames(keys, gaps(3, 16), 64, [1, 1])
     with pytest.raises(InputError, match="one atom count per key"):
-        search_frames(keys, residuals(2, 16), 64, [1])
+        search_frames(keys, gaps(2, 16), 64, [1])
     with pytest.raises(InputError, match="one atom choice per key"):
         mix_frames(keys, [AtomChoice((0,), (1,))], 16)
     with pytest.raises(InputError, match="no atoms"):
@@ -114,7 +113,7 @@ def test_a_batch_needs_one_residual_count_and_choice_per_key() -> None:
 def test_a_batched_step_mixes_the_same_bits_on_cuda(generator: int) -> None:
     keys = step_keys(generator, frames=9)
     dim = 16 * 32 * 56
-    choices = search_frames(keys, residuals(9, dim), 16384, [64] * 8 + [200])
+    choices = search_frames(keys, gaps(9, dim), 16384, [64] * 8 + [200])
     assert torch.equal(mix_frames(keys, choices, dim, "cuda").cpu(), mix_frames(keys, choices, dim, "cpu"))
 
 
@@ -124,7 +123,7 @@ def test_mixing_a_step_never_waits_for_the_device(generator: int) -> None:
     """The mix only queues kernels, so on a GPU it runs behind the model call instead of stalling the host."""
     keys = step_keys(generator, frames=9)
     dim = 16 * 32 * 56
-    choices = search_frames(keys, residuals(9, dim), 16384, [64] * 9)
+    choices = search_frames(keys, gaps(9, dim), 16384, [64] * 9)
     mix_frames(keys, choices, dim, "cuda")  # builds the per-device tables once
     torch.cuda.set_sync_debug_mode("error")
     try:

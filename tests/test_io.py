@@ -16,11 +16,8 @@ from gvcodec.io.open import open_input, open_output, parse_fps, parse_size
 from gvcodec.io.pyav_io import PyAVReader, PyAVWriter, av_frame_to_yuv420, yuv420_to_av_frame
 from gvcodec.io.raw import RawYuv420Reader
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
+from tests.helpers import SHARED, eval_clip
 
-CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "testvideos"
-FOREMAN = CLIPS / "foreman_352x288.y4m"
-CARPHONE = CLIPS / "carphone_176x144.y4m"
-VIDEOCALL = CLIPS / "videocall_448x256.y4m"
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -53,7 +50,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 # --- y4m -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("clip", sorted(CLIPS.glob("*.y4m")), ids=lambda p: p.name)
+@pytest.mark.parametrize("clip", sorted((SHARED / "testvideos").glob("*.y4m")), ids=lambda p: p.name)
 def test_y4m_read_then_write_is_byte_identical_to_the_eval_clip(clip: Path) -> None:
     out = io.BytesIO()
     with open_input(str(clip)) as source:
@@ -70,7 +67,7 @@ def test_y4m_read_then_write_is_byte_identical_to_the_eval_clip(clip: Path) -> N
 
 def test_y4m_reader_streams_from_an_ffmpeg_pipe_with_unknown_length() -> None:
     process = subprocess.Popen(
-        [FFMPEG, "-loglevel", "error", "-i", str(FOREMAN), "-frames:v", "7", "-f", "yuv4mpegpipe",
+        [FFMPEG, "-loglevel", "error", "-i", str(eval_clip("foreman_352x288.y4m")), "-frames:v", "7", "-f", "yuv4mpegpipe",
          "-pix_fmt", "yuv420p", "-"],
         stdout=subprocess.PIPE,
     )
@@ -79,49 +76,49 @@ def test_y4m_reader_streams_from_an_ffmpeg_pipe_with_unknown_length() -> None:
         assert (reader.info.width, reader.info.height, reader.info.fps) == (352, 288, Fraction(30000, 1001))
         frames = list(reader)
     assert process.wait() == 0
-    assert_same_frames(frames, first_frames(FOREMAN, 7))
+    assert_same_frames(frames, first_frames(eval_clip("foreman_352x288.y4m"), 7))
 
 
 def test_stdin_y4m_through_cat_pipe_is_detected_by_its_magic() -> None:
-    process = subprocess.Popen(["cat", str(CARPHONE)], stdout=subprocess.PIPE)
+    process = subprocess.Popen(["cat", str(eval_clip("carphone_176x144.y4m"))], stdout=subprocess.PIPE)
     frames = read_all(open_input("-", stdin=process.stdout))
     process.stdout.close()
     assert process.wait() == 0
-    assert_same_frames(frames, read_all(open_input(str(CARPHONE))))
+    assert_same_frames(frames, read_all(open_input(str(eval_clip("carphone_176x144.y4m")))))
 
 
 def test_stdin_sniffing_loses_no_bytes_on_an_unbuffered_pipe() -> None:
     # bufsize=0 gives a raw FileIO without peek(), so the sniffed bytes must be replayed.
-    process = subprocess.Popen(["cat", str(CARPHONE)], stdout=subprocess.PIPE, bufsize=0)
+    process = subprocess.Popen(["cat", str(eval_clip("carphone_176x144.y4m"))], stdout=subprocess.PIPE, bufsize=0)
     assert not hasattr(process.stdout, "peek")
     frames = read_all(open_input("-", stdin=process.stdout))
     process.stdout.close()
     assert process.wait() == 0
-    assert_same_frames(frames, read_all(open_input(str(CARPHONE))))
+    assert_same_frames(frames, read_all(open_input(str(eval_clip("carphone_176x144.y4m")))))
 
 
 def test_y4m_444_is_refused_with_a_clear_input_error(tmp_path: Path) -> None:
     clip = tmp_path / "c444.y4m"
-    ffmpeg("-i", CARPHONE, "-frames:v", "2", "-pix_fmt", "yuv444p", clip)
+    ffmpeg("-i", eval_clip("carphone_176x144.y4m"), "-frames:v", "2", "-pix_fmt", "yuv444p", clip)
     with pytest.raises(InputError, match=r"C444.*not supported.*4:2:0"):
         open_input(str(clip))
 
 
 def test_y4m_10_bit_is_refused_with_a_clear_input_error(tmp_path: Path) -> None:
     clip = tmp_path / "c420p10.y4m"
-    ffmpeg("-i", CARPHONE, "-frames:v", "2", "-pix_fmt", "yuv420p10le", "-strict", "-1", clip)
+    ffmpeg("-i", eval_clip("carphone_176x144.y4m"), "-frames:v", "2", "-pix_fmt", "yuv420p10le", "-strict", "-1", clip)
     with pytest.raises(InputError, match=r"C420p10.*not supported"):
         open_input(str(clip))
 
 
 def test_y4m_full_range_input_is_handed_out_in_limited_range() -> None:
-    source = VIDEOCALL.read_bytes()
+    source = eval_clip("videocall_448x256.y4m").read_bytes()
     header_end = source.index(b"\n")
     full = source[:header_end].replace(b"XCOLORRANGE=LIMITED", b"XCOLORRANGE=FULL") + source[header_end:]
     with Y4MReader(io.BytesIO(full)) as reader:
         assert reader.colour_range == "FULL"
         frame = next(iter(reader))
-    raw = first_frames(VIDEOCALL, 1)[0]
+    raw = first_frames(eval_clip("videocall_448x256.y4m"), 1)[0]
     assert frame.to_bytes() == full_range_to_limited(raw).to_bytes()
     assert frame.y.min() >= 16 and frame.y.max() <= 235
 
@@ -140,7 +137,7 @@ def test_full_range_to_limited_maps_the_range_ends() -> None:
 
 
 def test_y4m_truncated_frame_raises_input_error() -> None:
-    data = CARPHONE.read_bytes()[:-100]
+    data = eval_clip("carphone_176x144.y4m").read_bytes()[:-100]
     reader = Y4MReader(io.BytesIO(data))
     with pytest.raises(InputError, match="truncated"):
         list(reader)
@@ -155,15 +152,15 @@ def test_y4m_without_magic_raises_input_error() -> None:
 
 def test_raw_yuv420p_made_by_ffmpeg_is_read_with_size_and_fps(tmp_path: Path) -> None:
     raw = tmp_path / "foreman.yuv"
-    ffmpeg("-i", FOREMAN, "-frames:v", "6", "-f", "rawvideo", "-pix_fmt", "yuv420p", raw)
+    ffmpeg("-i", eval_clip("foreman_352x288.y4m"), "-frames:v", "6", "-f", "rawvideo", "-pix_fmt", "yuv420p", raw)
     source = open_input(str(raw), size=parse_size("352x288"), fps=parse_fps("29.97"))
     assert source.info == VideoInfo(352, 288, Fraction(30000, 1001), 6)
-    assert_same_frames(read_all(source), first_frames(FOREMAN, 6))
+    assert_same_frames(read_all(source), first_frames(eval_clip("foreman_352x288.y4m"), 6))
 
 
 def test_raw_yuv420p_from_an_ffmpeg_pipe_on_stdin() -> None:
     process = subprocess.Popen(
-        [FFMPEG, "-loglevel", "error", "-i", str(FOREMAN), "-frames:v", "5", "-f", "rawvideo",
+        [FFMPEG, "-loglevel", "error", "-i", str(eval_clip("foreman_352x288.y4m")), "-frames:v", "5", "-f", "rawvideo",
          "-pix_fmt", "yuv420p", "-"],
         stdout=subprocess.PIPE,
     )
@@ -172,11 +169,11 @@ def test_raw_yuv420p_from_an_ffmpeg_pipe_on_stdin() -> None:
     frames = read_all(source)
     process.stdout.close()
     assert process.wait() == 0
-    assert_same_frames(frames, first_frames(FOREMAN, 5))
+    assert_same_frames(frames, first_frames(eval_clip("foreman_352x288.y4m"), 5))
 
 
 def test_raw_stdin_without_size_raises_input_error() -> None:
-    raw = first_frames(CARPHONE, 1)[0].to_bytes()
+    raw = first_frames(eval_clip("carphone_176x144.y4m"), 1)[0].to_bytes()
     with pytest.raises(InputError, match=r"-s WxH"):
         open_input("-", stdin=io.BytesIO(raw))
     with pytest.raises(InputError, match=r"-r FPS"):
@@ -185,13 +182,13 @@ def test_raw_stdin_without_size_raises_input_error() -> None:
 
 def test_raw_file_without_size_raises_input_error(tmp_path: Path) -> None:
     raw = tmp_path / "x.yuv"
-    raw.write_bytes(first_frames(CARPHONE, 1)[0].to_bytes())
+    raw.write_bytes(first_frames(eval_clip("carphone_176x144.y4m"), 1)[0].to_bytes())
     with pytest.raises(InputError, match=r"-s WxH"):
         open_input(str(raw), fps=Fraction(30))
 
 
 def test_raw_partial_last_frame_on_a_pipe_raises_input_error() -> None:
-    frames = first_frames(CARPHONE, 2)
+    frames = first_frames(eval_clip("carphone_176x144.y4m"), 2)
     data = frames[0].to_bytes() + frames[1].to_bytes()[:1000]
     reader = RawYuv420Reader(io.BytesIO(data), 176, 144, Fraction(30))
     assert next(reader).to_bytes() == frames[0].to_bytes()
@@ -201,7 +198,7 @@ def test_raw_partial_last_frame_on_a_pipe_raises_input_error() -> None:
 
 def test_raw_file_with_wrong_size_is_refused_at_open(tmp_path: Path) -> None:
     raw = tmp_path / "x.yuv"
-    raw.write_bytes(first_frames(CARPHONE, 3)[0].to_bytes() * 3)
+    raw.write_bytes(first_frames(eval_clip("carphone_176x144.y4m"), 3)[0].to_bytes() * 3)
     with pytest.raises(InputError, match="check the size"):
         open_input(str(raw), size=(352, 288), fps=Fraction(30))
 
@@ -210,20 +207,20 @@ def test_raw_file_with_wrong_size_is_refused_at_open(tmp_path: Path) -> None:
 
 def test_pyav_reader_reads_ffmpeg_mp4_with_right_count_size_and_pixels(tmp_path: Path) -> None:
     clip = tmp_path / "foreman.mp4"
-    ffmpeg("-i", FOREMAN, "-frames:v", "9", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p", clip)
+    ffmpeg("-i", eval_clip("foreman_352x288.y4m"), "-frames:v", "9", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p", clip)
     source = open_input(str(clip))
     assert isinstance(source, PyAVReader)
     assert source.info == VideoInfo(352, 288, Fraction(30000, 1001), 9)
     # Lossless H.264 of untagged BT.601 yuv420p must come back bit-exact (no needless swscale pass).
-    assert_same_frames(read_all(source), first_frames(FOREMAN, 9))
+    assert_same_frames(read_all(source), first_frames(eval_clip("foreman_352x288.y4m"), 9))
 
 
 def test_pyav_reader_converts_full_range_input_to_limited(tmp_path: Path) -> None:
     clip = tmp_path / "full.mkv"
-    ffmpeg("-i", VIDEOCALL, "-frames:v", "3", "-vf", "scale=in_range=tv:out_range=pc",
+    ffmpeg("-i", eval_clip("videocall_448x256.y4m"), "-frames:v", "3", "-vf", "scale=in_range=tv:out_range=pc",
            "-c:v", "ffv1", "-pix_fmt", "yuvj420p", clip)
     frames = read_all(open_input(str(clip)))
-    reference = first_frames(VIDEOCALL, 3)
+    reference = first_frames(eval_clip("videocall_448x256.y4m"), 3)
     assert len(frames) == 3
     for got, expected in zip(frames, reference):
         assert np.abs(got.y.astype(int) - expected.y).max() <= 1
@@ -251,7 +248,7 @@ def decoded_frame_count(path: Path, width: int, height: int) -> tuple[int, bytes
 
 
 def test_pyav_writer_mkv_is_lossless_and_ffmpeg_decodes_every_frame(tmp_path: Path) -> None:
-    frames = first_frames(FOREMAN, 7)
+    frames = first_frames(eval_clip("foreman_352x288.y4m"), 7)
     target = tmp_path / "out.mkv"
     with open_output(str(target), VideoInfo(352, 288, Fraction(30000, 1001), 7)) as sink:
         for frame in frames:
@@ -262,7 +259,7 @@ def test_pyav_writer_mkv_is_lossless_and_ffmpeg_decodes_every_frame(tmp_path: Pa
 
 
 def test_pyav_writer_mp4_decodes_with_ffmpeg_to_the_right_frames(tmp_path: Path) -> None:
-    frames = first_frames(FOREMAN, 7)
+    frames = first_frames(eval_clip("foreman_352x288.y4m"), 7)
     target = tmp_path / "out.mp4"
     with open_output(str(target), VideoInfo(352, 288, Fraction(30000, 1001), 7)) as sink:
         for frame in frames:
@@ -290,7 +287,7 @@ def test_unsupported_output_type_raises_input_error(tmp_path: Path) -> None:
 @pytest.fixture
 def odd_clip(tmp_path: Path) -> Path:
     clip = tmp_path / "odd_175x143.y4m"
-    ffmpeg("-i", CARPHONE, "-frames:v", "5", "-vf", "crop=175:143:0:0:exact=1", "-pix_fmt", "yuv420p", clip)
+    ffmpeg("-i", eval_clip("carphone_176x144.y4m"), "-frames:v", "5", "-vf", "crop=175:143:0:0:exact=1", "-pix_fmt", "yuv420p", clip)
     return clip
 
 
@@ -322,7 +319,7 @@ def test_odd_size_round_trips_through_raw_and_mkv(odd_clip: Path, tmp_path: Path
 # --- outputs ---------------------------------------------------------------------------------------
 
 def test_stdout_output_is_y4m_readable_back() -> None:
-    frames = first_frames(CARPHONE, 3)
+    frames = first_frames(eval_clip("carphone_176x144.y4m"), 3)
     out = io.BytesIO()
     with open_output("-", VideoInfo(176, 144, Fraction(30000, 1001), None), stdout=out) as sink:
         for frame in frames:
@@ -334,7 +331,7 @@ def test_stdout_output_is_y4m_readable_back() -> None:
 def test_output_file_appears_only_when_closed(tmp_path: Path) -> None:
     target = tmp_path / "out.y4m"
     sink = open_output(str(target), VideoInfo(176, 144, Fraction(30), None))
-    sink.write(first_frames(CARPHONE, 1)[0])
+    sink.write(first_frames(eval_clip("carphone_176x144.y4m"), 1)[0])
     assert not target.exists()
     sink.close()
     assert target.exists()
@@ -343,7 +340,7 @@ def test_output_file_appears_only_when_closed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["out.y4m", "out.mkv", "out.yuv"])
 def test_failed_output_leaves_no_file_behind(tmp_path: Path, name: str) -> None:
-    frames = first_frames(CARPHONE, 2)
+    frames = first_frames(eval_clip("carphone_176x144.y4m"), 2)
     with pytest.raises(InputError, match="frame is 175x143"):
         with open_output(str(tmp_path / name), VideoInfo(176, 144, Fraction(30), None)) as sink:
             sink.write(frames[0])
@@ -359,7 +356,7 @@ def test_output_into_a_missing_folder_raises_input_error(tmp_path: Path) -> None
 # --- frames and option parsing ---------------------------------------------------------------------
 
 def test_frame_bytes_round_trip_and_shape_checks() -> None:
-    frame = first_frames(CARPHONE, 1)[0]
+    frame = first_frames(eval_clip("carphone_176x144.y4m"), 1)[0]
     assert Yuv420Frame.from_bytes(frame.to_bytes(), 176, 144).to_bytes() == frame.to_bytes()
     with pytest.raises(InputError, match="38016 bytes"):
         Yuv420Frame.from_bytes(frame.to_bytes()[:-1], 176, 144)

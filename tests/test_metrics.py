@@ -21,7 +21,7 @@ from gvcodec.metrics.lpips import WEIGHTS, lpips_distance
 from gvcodec.metrics.lpips_weights import flax_to_torch_tensors, load_numpy_pickle
 from gvcodec.metrics.msssim import MIN_SIDE, pad_to_min_side
 from gvcodec.metrics.psnr import CAP_DB, psnr_from_mse
-from tests.conftest import eval_clip
+from tests.helpers import eval_clip
 
 LPIPS_DATA = Path(__file__).resolve().parent / "data" / "lpips"
 

@@ -8,9 +8,8 @@ import pytest
 
 import gvcodec
 from container import decode_packet
-from gvcodec.modes.flf2v import PLAN
-from tests.test_cli_t2v import SMALL, run_cli
-from tests.test_modes_i2v import read_frames, small_clip
+from gvcodec.modes.flf2v import MODE
+from tests.helpers import SMALL, read_frames, run_cli, small_clip
 
 OPTIONS = {"codebook": 256, "atoms": 8, "steps": 6, "tail_steps": 2, "gop": 5, "quiet": True, "mode": "flf2v"}
 
@@ -25,29 +24,31 @@ def flf2v_stream(tmp_path_factory: pytest.TempPathFactory, tiny_nano_folder: Pat
 
 
 def test_gop_g_spans_frames_32g_to_32g_plus_32() -> None:
-    assert PLAN.gop_frame_ranges(65, 33) == [(0, 33), (33, 32)]
-    assert PLAN.gop_frame_ranges(70, 33) == [(0, 33), (33, 32), (65, 5)]
+    assert MODE.gop_frame_ranges(65, 33) == [(0, 33), (33, 32)]
+    assert MODE.gop_frame_ranges(70, 33) == [(0, 33), (33, 32), (65, 5)]
 
 
 def test_gop_zero_codes_both_anchors_and_later_gops_only_the_last() -> None:
-    assert PLAN.anchor_roles(0, 33) == ("first", "last")
-    assert PLAN.anchor_roles(1, 33) == ("last",)
-    assert PLAN.anchor_roles(0, 1) == ("first",)
+    assert MODE.anchor_roles(0, 33) == ("first", "last")
+    assert MODE.anchor_roles(1, 33) == ("last",)
+    assert MODE.anchor_roles(0, 1) == ("first",)
 
 
 def test_a_later_gop_starts_on_the_previous_last_anchor() -> None:
-    assert PLAN.condition_frames({"first": "a", "last": "b"}, None) == ("a", "b")
-    assert PLAN.carry(["outputs"], "b") == "b"
-    assert PLAN.condition_frames({"last": "c"}, "b") == ("b", "c")
-    assert PLAN.condition_frames({"first": "a"}, None) == ("a", "a")
+    assert MODE.condition_frames({"first": "a", "last": "b"}, None) == ("a", "b")
+    assert MODE.carry(["outputs"], "b") == "b"
+    assert MODE.condition_frames({"last": "c"}, "b") == ("b", "c")
+    assert MODE.condition_frames({"first": "a"}, None) == ("a", "a")
 
 
+@pytest.mark.slow
 def test_decoder_output_is_byte_identical_to_encoder_recon(flf2v_stream: dict[str, Path], tiny_nano_folder: Path) -> None:
     decoded = flf2v_stream["dir"] / "d.y4m"
     run_cli("dec", str(flf2v_stream["stream"]), "-o", str(decoded), "--model", str(tiny_nano_folder), "-q")
     assert decoded.read_bytes() == flf2v_stream["recon"].read_bytes()
 
 
+@pytest.mark.slow
 def test_n_gops_carry_n_plus_one_anchors_and_no_frame_is_output_twice(flf2v_stream: dict[str, Path]) -> None:
     report = json.loads(run_cli("info", str(flf2v_stream["stream"]), "--json").stdout)
     assert report["header"]["mode"] == "flf2v"
@@ -56,6 +57,7 @@ def test_n_gops_carry_n_plus_one_anchors_and_no_frame_is_output_twice(flf2v_stre
     assert len(read_frames(flf2v_stream["recon"])) == report["frames"] == 7
 
 
+@pytest.mark.slow
 def test_sections_sum_to_the_file_size_and_anchors_are_counted(flf2v_stream: dict[str, Path]) -> None:
     report = json.loads(run_cli("info", str(flf2v_stream["stream"]), "--json").stdout)
     size = flf2v_stream["stream"].stat().st_size

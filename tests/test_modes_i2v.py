@@ -2,37 +2,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 
 import gvcodec
 from gvcodec.errors import InputError, StreamError
-from gvcodec.io.y4m import Y4MReader
-from gvcodec.codec import codebook_bits
-from gvcodec.modes.gop import tail_atom_counts
-from gvcodec.modes.i2v import PLAN
-from tests.conftest import eval_clip
-from tests.test_cli_t2v import SMALL, run_cli
+from gvcodec.combinatorial import choice_bits
+from gvcodec.gop.trajectory import tail_atom_counts
+from gvcodec.modes.i2v import MODE
+from tests.helpers import SMALL, read_frames, run_cli, small_clip
 
 OPTIONS = {"codebook": 256, "atoms": 8, "steps": 6, "tail_steps": 2, "gop": 5, "quiet": True, "mode": "i2v"}
-
-
-def small_clip(path: Path, frames: int) -> Path:
-    """The first ``frames`` frames of a real clip, cropped to 64x48, as y4m."""
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(eval_clip("bear_448x256.y4m")),
-         "-vf", "crop=64:48:192:96", "-frames:v", str(frames), "-pix_fmt", "yuv420p", "-y", str(path)],
-        check=True,
-    )
-    return path
-
-
-def read_frames(path: Path) -> list:
-    with open(path, "rb") as stream:
-        return list(Y4MReader(stream))
 
 
 @pytest.fixture(scope="module")
@@ -45,22 +26,23 @@ def i2v_stream(tmp_path_factory: pytest.TempPathFactory, tiny_nano_folder: Path)
 
 
 def test_gops_overlap_by_one_frame_so_later_gops_add_one_frame_less() -> None:
-    assert PLAN.gop_frame_ranges(70, 33) == [(0, 33), (33, 32), (65, 5)]
-    assert PLAN.gop_frame_ranges(3, 33) == [(0, 3)]
-    assert [PLAN.overlap(g) for g in range(3)] == [0, 1, 1]
+    assert MODE.gop_frame_ranges(70, 33) == [(0, 33), (33, 32), (65, 5)]
+    assert MODE.gop_frame_ranges(3, 33) == [(0, 3)]
+    assert [MODE.overlap(g) for g in range(3)] == [0, 1, 1]
 
 
 def test_only_gop_zero_codes_an_anchor_and_it_is_the_first_frame() -> None:
-    assert PLAN.anchor_roles(0, 33) == ("first",)
-    assert PLAN.anchor_roles(1, 33) == ()
+    assert MODE.anchor_roles(0, 33) == ("first",)
+    assert MODE.anchor_roles(1, 33) == ()
 
 
 def test_the_next_gop_starts_on_the_last_decoded_frame() -> None:
-    assert PLAN.condition_frames({"first": "anchor"}, None) == ("anchor", None)
-    assert PLAN.condition_frames({}, "carried") == ("carried", None)
-    assert PLAN.carry(["a", "b", "c"], None) == "c"
+    assert MODE.condition_frames({"first": "anchor"}, None) == ("anchor", None)
+    assert MODE.condition_frames({}, "carried") == ("carried", None)
+    assert MODE.carry(["a", "b", "c"], None) == "c"
 
 
+@pytest.mark.slow
 def test_decoder_output_is_byte_identical_to_encoder_recon(i2v_stream: dict[str, Path], tiny_nano_folder: Path) -> None:
     decoded = i2v_stream["dir"] / "d.y4m"
     run_cli("dec", str(i2v_stream["stream"]), "-o", str(decoded), "--model", str(tiny_nano_folder), "-q")
@@ -68,6 +50,7 @@ def test_decoder_output_is_byte_identical_to_encoder_recon(i2v_stream: dict[str,
     assert len(read_frames(decoded)) == 7
 
 
+@pytest.mark.slow
 def test_info_shows_one_anchor_and_sections_sum_to_the_file_size(i2v_stream: dict[str, Path]) -> None:
     report = json.loads(run_cli("info", str(i2v_stream["stream"]), "--json").stdout)
     size = i2v_stream["stream"].stat().st_size
@@ -80,6 +63,7 @@ def test_info_shows_one_anchor_and_sections_sum_to_the_file_size(i2v_stream: dic
         assert sum(gop["sections"].values()) == gop["bytes"]
 
 
+@pytest.mark.slow
 def test_the_first_output_frame_resembles_the_source(i2v_stream: dict[str, Path]) -> None:
     import numpy as np
 
@@ -104,20 +88,22 @@ def test_a_chained_gop_decoded_out_of_order_is_refused(tiny_nano_folder: Path, t
         decoder.decode(packets[1])
 
 
+@pytest.mark.slow
 def test_tail_latent_frames_get_more_atoms_at_every_step(i2v_stream: dict[str, Path]) -> None:
     report = json.loads(run_cli("info", str(i2v_stream["stream"]), "--json").stdout)
     for gop in report["gops"]:
         assert gop["latent_frames"] == 2
-        assert gop["codebook_bits_per_step_frame"] == [codebook_bits(256, 8), codebook_bits(256, 16)] * gop["coded_steps"]
+        assert gop["codebook_bits_per_step_frame"] == [choice_bits(256, 8), choice_bits(256, 16)] * gop["coded_steps"]
 
 
+@pytest.mark.slow
 def test_every_gop_carries_a_tail_residual(i2v_stream: dict[str, Path]) -> None:
     report = json.loads(run_cli("info", str(i2v_stream["stream"]), "--json").stdout)
     assert all(gop["sections"]["residual"] > 0 for gop in report["gops"])
 
 
 def test_tail_atom_counts_are_step_major() -> None:
-    from gvcodec.modes.gop import CodingParams
+    from gvcodec.gop.trajectory import CodingParams
     from gvcodec.sampler import SamplerSettings
 
     params = CodingParams(SamplerSettings(num_steps=4, tail_steps=2, shift=3.0, g_scale=3.0), 2, 0, 256, 8)
@@ -145,6 +131,7 @@ def test_the_tail_residual_brings_the_last_frame_closer_to_the_source(tmp_path: 
     assert errors[1] < errors[0]
 
 
+@pytest.mark.slow
 def test_player_steps_back_in_a_chained_stream_by_decoding_again_from_the_start(
     i2v_stream: dict[str, Path], tiny_nano_folder: Path
 ) -> None:

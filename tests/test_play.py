@@ -15,7 +15,7 @@ from gvcodec.cli.play import GopStore, ShownFrame, WindowPlayer, import_pygame, 
 from gvcodec.codec import Encoder, encode_stream
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
-from tests.conftest import eval_clip
+from tests.helpers import eval_clip
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 WIDTH, HEIGHT, FRAMES, GOP = 96, 64, 10, 5
@@ -82,6 +82,7 @@ def rgb_of(*ffmpeg_input: str | Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8).reshape(-1, HEIGHT, WIDTH, 3).astype(np.int16)
 
 
+@pytest.mark.slow
 def test_frames_to_writes_one_png_per_frame_with_the_decoded_pictures(
     stream: Path, store: GopStore, tiny_t2v_folder: Path, tmp_path: Path
 ) -> None:

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from gvcodec.combinatorial import choice_bits
 from gvcodec.errors import InputError
 from gvcodec.rate import BitrateController, allocate_atoms, largest_uniform_atoms, payload_bytes
-from tests.conftest import eval_clip
-from tests.test_cli_t2v import SMALL, run_cli
+from tests.helpers import SMALL, eval_clip, run_cli
 
 
 @settings(max_examples=60, deadline=None)
@@ -61,6 +60,7 @@ def test_non_positive_target_is_refused() -> None:
         BitrateController(target_bpp=0, width=16, height=16, codebook_size=256, max_atoms=128)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", [0.002, 0.005])
 def test_target_bpp_lands_within_five_percent_end_to_end(tmp_path: Path, tiny_t2v_folder: Path, target: float) -> None:
     stream = tmp_path / "t.gvc"
@@ -70,6 +70,7 @@ def test_target_bpp_lands_within_five_percent_end_to_end(tmp_path: Path, tiny_t2
     assert abs(report["bpp"] / target - 1) < 0.05
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["0.0001", "0.5"])
 def test_unreachable_target_is_refused_with_the_reachable_range(tmp_path: Path, tiny_t2v_folder: Path, target: str) -> None:
     result = run_cli("enc", str(eval_clip("foreman_352x288.y4m")), "-o", str(tmp_path / "t.gvc"), "--frames", "5",

@@ -11,7 +11,7 @@ from gvcodec.anchors import code_anchor
 from gvcodec.errors import StreamError
 from gvcodec.io.y4m import Y4MReader
 from gvcodec.residual import apply_residual, decode_residual, dequantise, encode_residual, quantise
-from tests.conftest import eval_clip
+from tests.helpers import eval_clip
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from gvcodec.codebook import DEFAULT_GENERATOR, initial_noise
-from gvcodec.noise import AtomLayout, CodebookReplay, CodebookSearch
+from gvcodec.noise_sources import AtomLayout, CodebookReplay, CodebookSearch
 from gvcodec.sampler import SamplerSettings, sample_trajectory
 
 SHAPE = (4, 3, 6, 8)

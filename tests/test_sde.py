@@ -59,12 +59,14 @@ def matches_target(samples: torch.Tensor) -> bool:
     return mean_error < MEAN_TOLERANCE and variance_error < VARIANCE_TOLERANCE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("g_scale", [0.0, 1.0, 3.0])
 def test_sde_sampler_reaches_gaussian_data_moments(g_scale: float) -> None:
     samples = sample(lambda x, u, t, t_next, z: sde_step(x, u, t, t_next, g_scale, z))
     assert matches_target(samples), (samples.mean().item(), samples.var().item())
 
 
+@pytest.mark.slow
 def test_ode_sampler_reaches_gaussian_data_moments() -> None:
     samples = sample(lambda x, u, t, t_next, z: ode_step(x, u, t, t_next))
     assert matches_target(samples), (samples.mean().item(), samples.var().item())
@@ -82,6 +84,7 @@ def _drift_with_score_factor(factor: float) -> Step:
     return step
 
 
+@pytest.mark.slow
 def test_moment_check_rejects_a_wrong_ode_to_sde_conversion() -> None:
     assert matches_target(sample(_drift_with_score_factor(0.5)))
     assert not matches_target(sample(_drift_with_score_factor(-0.5))), "score sign flipped"

@@ -10,7 +10,7 @@ import torch
 
 import gvcodec.codebook.dense as dense
 import gvcodec.codebook.mixing as mixing
-from tests.conftest import load_script
+from tests.helpers import load_script
 
 CPU = torch.device("cpu")
 

@@ -16,27 +16,23 @@ from gvcodec.train.cli import main
 from gvcodec.train.evaluate import T_BUCKETS, bucket_times
 from gvcodec.train.measures import psnr_from_mse
 from gvcodec.train.schedules import sample_training_times, shift_time, warmup_cosine
-from tests.conftest import SHARED, TESTVIDEOS
-
-TRAINVIDEOS = SHARED / "trainvideos"
-
+from tests.helpers import shared_path
 
 def _smoke(out: Path, run_dir: Path, *extra: str) -> int:
     return main(
-        ["--data", str(TRAINVIDEOS), "--out", str(out), "--run-dir", str(run_dir), "--smoke",
+        ["--data", str(shared_path("trainvideos")), "--out", str(out), "--run-dir", str(run_dir), "--smoke",
          "--vae-seconds", "2", "--flow-seconds", "1", *extra]
     )
 
 
 @pytest.fixture(scope="module")
 def smoke_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not TRAINVIDEOS.is_dir():
-        pytest.fail(f"training clips {TRAINVIDEOS} are missing: tests expect ../shared beside the repository")
     root = tmp_path_factory.mktemp("nano_smoke")
     assert _smoke(root / "nano", root / "runs", "--archive-to", str(root / "parts")) == 0
     return root / "nano"
 
 
+@pytest.mark.slow
 def test_smoke_round_writes_a_folder_that_diffusers_loads(smoke_model: Path) -> None:
     from diffusers import WanTransformer3DModel
 
@@ -59,6 +55,7 @@ def test_smoke_round_writes_a_folder_that_diffusers_loads(smoke_model: Path) -> 
     assert vae.encode(video).latent_dist.mean.shape == (1, 8, 2, 4, 4)
 
 
+@pytest.mark.slow
 def test_smoke_round_stores_half_precision_weights_except_the_linear_skeleton(smoke_model: Path) -> None:
     with safe_open(smoke_model / "vae" / "diffusion_pytorch_model.safetensors", "pt") as weights:
         dtypes = {key: weights.get_tensor(key).dtype for key in weights.keys()}
@@ -71,6 +68,7 @@ def test_smoke_round_stores_half_precision_weights_except_the_linear_skeleton(sm
     assert history[0]["data"]["frames"] > 0 and len(history[0]["data"]["clips"]) == 2
 
 
+@pytest.mark.slow
 def test_smoke_model_codes_a_clip_through_the_codec(smoke_model: Path) -> None:
     from gvcodec.backbones import load_backbone
 
@@ -83,6 +81,7 @@ def test_smoke_model_codes_a_clip_through_the_codec(smoke_model: Path) -> None:
     assert backbone.decode_latent(latent).shape == video.shape
 
 
+@pytest.mark.slow
 def test_archive_parts_reassemble_to_the_model_folder(smoke_model: Path) -> None:
     parts = sorted((smoke_model.parent / "parts").glob("nano.tar.part*"))
     assert parts
@@ -91,12 +90,13 @@ def test_archive_parts_reassemble_to_the_model_folder(smoke_model: Path) -> None
     assert {"nano/vae/config.json", "nano/transformer/config.json", "nano/training.json"} <= names
 
 
+@pytest.mark.slow
 def test_resume_from_shipped_folder_appends_a_round_and_keeps_basis_and_latent_statistics(
     smoke_model: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "resumed"
     assert main(
-        ["--data", str(TRAINVIDEOS), "--out", str(out), "--run-dir", str(tmp_path / "runs"), "--smoke",
+        ["--data", str(shared_path("trainvideos")), "--out", str(out), "--run-dir", str(tmp_path / "runs"), "--smoke",
          "--resume", str(smoke_model), "--vae-seconds", "0", "--flow-seconds", "1"]
     ) == 0
     history = json.loads((out / "training.json").read_text())
@@ -110,20 +110,22 @@ def test_resume_from_shipped_folder_appends_a_round_and_keeps_basis_and_latent_s
         assert torch.equal(a.get_tensor("basis"), b.get_tensor("basis"))
 
 
+@pytest.mark.slow
 def test_resume_from_run_checkpoint(smoke_model: Path, tmp_path: Path) -> None:
     run_dir = smoke_model.parent / "runs"
     assert (run_dir / "state.pt").is_file()
     out = tmp_path / "from_run"
     assert main(
-        ["--data", str(TRAINVIDEOS), "--out", str(out), "--run-dir", str(tmp_path / "runs"), "--smoke",
+        ["--data", str(shared_path("trainvideos")), "--out", str(out), "--run-dir", str(tmp_path / "runs"), "--smoke",
          "--resume", str(run_dir), "--vae-seconds", "0", "--flow-seconds", "0"]
     ) == 0
     assert len(json.loads((out / "training.json").read_text())) == 2
 
 
+@pytest.mark.slow
 def test_a_run_split_into_chunks_continues_where_it_stopped(tmp_path: Path) -> None:
     run_dir = tmp_path / "runs"
-    args = ["--data", str(TRAINVIDEOS), "--out", str(tmp_path / "out"), "--run-dir", str(run_dir), "--smoke",
+    args = ["--data", str(shared_path("trainvideos")), "--out", str(tmp_path / "out"), "--run-dir", str(run_dir), "--smoke",
             "--vae-seconds", "8", "--flow-seconds", "0"]
     assert main([*args, "--minutes", "0.05"]) == 0
     saved = torch.load(run_dir / "state.pt", weights_only=True)
@@ -137,20 +139,21 @@ def test_a_run_split_into_chunks_continues_where_it_stopped(tmp_path: Path) -> N
 
 
 def test_minutes_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--data", str(TRAINVIDEOS), "--out", str(tmp_path / "x"), "--smoke", "--minutes", "0"]) == 2
+    assert main(["--data", str(shared_path("trainvideos")), "--out", str(tmp_path / "x"), "--smoke", "--minutes", "0"]) == 2
     assert "--minutes must be positive" in capsys.readouterr().err
 
 
 def test_recipe_refuses_to_train_on_the_evaluation_clips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--data", str(TESTVIDEOS), "--out", str(tmp_path / "x"), "--smoke"]) == 2
+    assert main(["--data", str(shared_path("testvideos")), "--out", str(tmp_path / "x"), "--smoke"]) == 2
     assert "never trains on them" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_evaluation_writes_card_and_samples(smoke_model: Path) -> None:
     from gvcodec.train.report import evaluate_and_describe
 
-    evaluate_and_describe(smoke_model, TESTVIDEOS, smoke=True)
+    evaluate_and_describe(smoke_model, shared_path("testvideos"), smoke=True)
     card = (smoke_model / "MODEL_CARD.md").read_text()
     assert "PSNR" in card and "| t2v |" in card and "| flf2v |" in card and "samples.png" in card
     assert "by frame position" in card and "BlockTransformVAE" in card

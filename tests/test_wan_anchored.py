@@ -13,8 +13,7 @@ import gvcodec
 from gvcodec.backbones import load_backbone
 from gvcodec.errors import InputError, ModelError
 from gvcodec.testing.tiny_wan import IMAGE_TOKENS, write_tiny_wan
-from tests.test_cli_t2v import SMALL, run_cli
-from tests.test_modes_i2v import read_frames, small_clip
+from tests.helpers import SMALL, read_frames, run_cli, small_clip
 
 # Anchors per GOP of a 7-frame clip in 5-frame GOPs: I2V one in all, FLF2V N + 1 for N GOPs.
 ANCHORS = {"i2v": [1, 0], "flf2v": [2, 1]}
@@ -55,6 +54,7 @@ def anchors_of(mode: str, clip: torch.Tensor) -> dict[str, torch.Tensor]:
     return {"first": clip[:, 0], **({"last": clip[:, -1]} if mode == "flf2v" else {})}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", sorted(ANCHORS))
 def test_decoder_output_is_byte_identical_to_encoder_recon(
     mode: str, streams: dict[str, dict[str, Path]], folders: dict[str, Path]
@@ -65,6 +65,7 @@ def test_decoder_output_is_byte_identical_to_encoder_recon(
     assert len(read_frames(decoded)) == 7
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", sorted(ANCHORS))
 def test_info_counts_the_anchors_of_the_mode(mode: str, streams: dict[str, dict[str, Path]]) -> None:
     report = json.loads(run_cli("info", str(streams[mode]["stream"]), "--json").stdout)
@@ -74,6 +75,7 @@ def test_info_counts_the_anchors_of_the_mode(mode: str, streams: dict[str, dict[
     assert sum(g["anchors"] for g in report["gops"]) == expected_total
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", sorted(ANCHORS))
 def test_gop_bytes_split_into_anchor_codebook_and_residual_sum_to_the_file_size(
     mode: str, streams: dict[str, dict[str, Path]]
@@ -130,8 +132,8 @@ def test_an_image_encoder_model_refuses_the_modes_its_transformer_cannot_take(
         gvcodec.Encoder(64, 48, 25, model=str(folders[mode]), mode=refused, gop=5, quiet=True)
 
 
-def test_t2v_condition_on_an_image_encoder_model_is_refused_naming_the_mode(backbones) -> None:
-    with pytest.raises(InputError, match="got no anchor: it codes mode i2v only, not flf2v or t2v"):
+def test_t2v_condition_on_an_image_encoder_model_is_refused_naming_its_layout(backbones) -> None:
+    with pytest.raises(InputError, match=r"\(Wan2.1 I2V-14B layout\), got no anchor"):
         backbones["i2v"].condition("", 5, 48, 64)
 
 

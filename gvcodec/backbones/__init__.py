@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import gvcodec
 from gvcodec.backbones.base import Backbone, Condition
 from gvcodec.backbones.placement import resolve_device, resolve_dtype
 from gvcodec.errors import ModelError
 
 NANO_NAME = "nano"
-NANO_FOLDER = Path(gvcodec.__file__).resolve().parents[1] / "weights" / NANO_NAME
+NANO_FOLDER = Path(__file__).resolve().parents[2] / "weights" / NANO_NAME
 
 __all__ = ["Backbone", "Condition", "NANO_FOLDER", "load_backbone", "model_folder"]
 

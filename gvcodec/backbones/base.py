@@ -43,7 +43,10 @@ class Backbone(Protocol):
     temporal_factor: int
     pixel_multiple: int
     accepts_prompt: bool
-    modes: frozenset[str]
+    # Capabilities the modes ask for (gvcodec.modes.base.Capabilities): whether the model takes a frame
+    # mask and condition latent, and of how many anchor frames it needs CLIP tokens (0: none).
+    anchored: bool
+    image_anchors: int
     device: torch.device
 
     def encode_video(self, video: torch.Tensor) -> torch.Tensor:

@@ -26,10 +26,6 @@ PROCESSOR_CONFIG = "preprocessor_config.json"
 # The diffusers Wan VAE encodes the first frame alone, then chunks of exactly 4 frames; the frame mask
 # folds 4 pixel frames into the MASK_CHANNELS channels of one latent frame.
 SUPPORTED_TEMPORAL_FACTOR = MASK_CHANNELS
-T2V_MODES = frozenset({"t2v"})
-ANCHORED_MODES = frozenset({"t2v", "i2v", "flf2v"})
-# An image-encoder transformer needs CLIP tokens of exactly its anchors, so it codes one mode only.
-IMAGE_MODES = {1: frozenset({"i2v"}), 2: frozenset({"flf2v"})}
 VAE_CLASSES = ("AutoencoderKLWan", "BlockTransformVAE")
 PRIOR_FOLDER = "prior"
 # diffusers' WanAttnProcessor splits the context of an image-encoder transformer at this many text tokens.
@@ -61,14 +57,6 @@ class WanLayout:
     def pixel_multiple(self) -> int:
         """Frame sides must be multiples of ``VAE spatial factor x transformer spatial patch``."""
         return self.spatial_factor * self.spatial_patch
-
-    @property
-    def modes(self) -> frozenset[str]:
-        """Conditioning modes: anchors need the extra mask and condition-latent input channels; a transformer
-        with an image encoder needs the CLIP tokens of exactly its ``image_anchors`` anchors."""
-        if not self.anchored:
-            return T2V_MODES
-        return IMAGE_MODES[self.image_anchors] if self.image_anchors else ANCHORED_MODES
 
     @property
     def model_subfolders(self) -> tuple[str, ...]:

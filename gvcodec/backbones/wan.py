@@ -39,7 +39,7 @@ from gvcodec.backbones.conditioning import (
 from gvcodec.backbones.fingerprint import folder_fingerprint
 from gvcodec.backbones.gaussian_prior import GaussianLatentPrior
 from gvcodec.backbones.image import image_context
-from gvcodec.backbones.layout import ANCHORED_MODES, PRIOR_FOLDER, WanLayout, read_layout
+from gvcodec.backbones.layout import PRIOR_FOLDER, WanLayout, read_layout
 from gvcodec.backbones.text import clean_prompt, prompt_context
 from gvcodec.errors import InputError, ModelError
 
@@ -72,7 +72,8 @@ class WanBackbone:
         self.temporal_factor = layout.temporal_factor
         self.pixel_multiple = layout.pixel_multiple
         self.accepts_prompt = text is not None
-        self.modes = layout.modes
+        self.anchored = layout.anchored
+        self.image_anchors = layout.image_anchors
         self.device = device
         self.dtype = dtype
         self.transformer = transformer
@@ -190,12 +191,10 @@ class WanBackbone:
         expected = ("first",) if self.layout.image_anchors == 1 else ("first", "last")
         given = tuple(role for role, frame in (("first", first), ("last", last)) if frame is not None)
         if given != expected:
-            (mode,) = self.modes
             raise InputError(
                 f"model {self.name} conditions every GOP on CLIP image tokens of its {' and '.join(expected)} "
-                f"anchor frame{'s' if len(expected) > 1 else ''} (Wan2.1 {mode.upper()}-14B layout), got "
-                f"{' and '.join(given) or 'no anchor'}: it codes mode {mode} only, not "
-                f"{' or '.join(sorted(ANCHORED_MODES - self.modes))}"
+                f"anchor frame{'s' if len(expected) > 1 else ''} (Wan2.1 {'FL' if len(expected) > 1 else 'I'}2V-14B "
+                f"layout), got {' and '.join(given) or 'no anchor'}"
             )
         processor, encoder = self.image
         return image_context(processor, encoder, [first, last][: len(expected)], self.device, self.dtype)

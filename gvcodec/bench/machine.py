@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from gvcodec.cli.common import atomic_output
+from gvcodec.io.binary import atomic_output
 from gvcodec.errors import InputError
 
 CPUINFO = Path("/proc/cpuinfo")

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from container import decode_packet, packet_sections
-from gvcodec.baselines import encode_baseline
-from gvcodec.codec import Encoder, bits_per_pixel, decode_stream
+from gvcodec.bench.baselines import encode_baseline
+from gvcodec.codec import Encoder, decode_stream
 from gvcodec.io.frames import VideoInfo, Yuv420Frame
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
 from gvcodec.metrics import evaluate
+from gvcodec.rate import bits_per_pixel
 
 
 @dataclass(frozen=True)

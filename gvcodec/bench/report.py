@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
 
 from gvcodec.bench.bjontegaard import bd_rate  # noqa: E402
-from gvcodec.codebook.keys import DENSE_GENERATOR  # noqa: E402
+from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS  # noqa: E402
 
 PLOTTED = ("psnr_rgb", "psnr_y", "msssim", "lpips", "vmaf")
 HIGHER_IS_BETTER = {"psnr_rgb": True, "psnr_y": True, "msssim": True, "lpips": False, "vmaf": True}
@@ -49,17 +49,18 @@ def curves(points: Sequence[dict]) -> dict[str, dict[str, list[dict]]]:
 
 
 def _curve_name(point: dict) -> str:
-    """A baseline's name, or ``gvcodec MODE`` plus ``dense`` for the dense codebook (generator 1) and
+    """A baseline's name, or ``gvcodec MODE`` plus the generator's name for any but the default (``dense``) and
     ``anchor-q=Q`` for a chosen anchor quality and ``seed=S`` for a chosen seed: every gvcodec setting but
     the atom count."""
     if point["codec"] != "gvcodec":
         return point["codec"]
     mode, *options = point["setting"].split()
     settings = dict(option.split("=", 1) for option in options)
-    dense = " dense" if settings.get("atom_generator") == str(DENSE_GENERATOR) else ""
+    generator = int(settings.get("atom_generator", DEFAULT_GENERATOR))
+    generator_name = "" if generator == DEFAULT_GENERATOR else f" {GENERATORS[generator].name}"
     anchor = f" anchor-q={settings['anchor_quality']}" if "anchor_quality" in settings else ""
     seed = f" seed={settings['seed']}" if "seed" in settings else ""
-    return f"gvcodec {mode}{dense}{anchor}{seed}"
+    return f"gvcodec {mode}{generator_name}{anchor}{seed}"
 
 
 def _mean_point(group: Sequence[dict]) -> dict:

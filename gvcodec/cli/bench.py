@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from gvcodec.baselines import CODECS, rate_points
+from gvcodec.bench.baselines import CODECS, rate_points
 from gvcodec.bench.points import (
     GvcSetting,
     append_point,
@@ -29,9 +29,10 @@ from gvcodec.bench.points import (
 )
 from gvcodec.bench.report import AVERAGE, bd_markdown, bd_table, curves, plot_curves, write_csv
 from gvcodec.cli.common import run_command
-from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS
+from gvcodec.codec import MODES
 from gvcodec.errors import InputError
 from gvcodec.metrics import METRICS
+from gvcodec.options import EncoderOptions, choices_of, encoder_options
 
 QUICK_PRESETS = {"x264": "medium", "x265": "fast", "vvenc": "faster", "svtav1": "8"}
 
@@ -44,6 +45,8 @@ class Plan:
     baselines: list[tuple[str, int]]
     presets: dict[str, str]
 
+DEFAULTS = EncoderOptions()
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gvc-bench", description="Rate-distortion benchmark of gvcodec against conventional codecs.")
@@ -51,16 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", type=Path, required=True, help="output folder (resumable)")
     parser.add_argument("--clips", nargs="+", help="clip names (file stems) to use; default all")
     parser.add_argument("--frames", type=int, default=33, help="frames per clip (default 33)")
-    parser.add_argument("--modes", nargs="+", default=["t2v"], help="gvcodec modes (default t2v)")
+    parser.add_argument(
+        "--modes", nargs="+", default=[DEFAULTS.mode], choices=choices_of("mode"), help=f"gvcodec modes (default {DEFAULTS.mode})"
+    )
     parser.add_argument("--atoms", nargs="+", type=int, default=[8, 32, 128], help="gvcodec atom counts (default 8 32 128)")
-    parser.add_argument("--codebook", type=int, default=16384, help="codebook size K (default 16384)")
+    parser.add_argument("--codebook", type=int, default=DEFAULTS.codebook, help=f"codebook size K (default {DEFAULTS.codebook})")
     parser.add_argument(
         "--atom-generators",
         nargs="+",
         type=int,
-        default=[DEFAULT_GENERATOR],
-        choices=GENERATORS,
-        help=f"gvcodec atom generators: 1 dense, 2 shifted (default {DEFAULT_GENERATOR})",
+        default=[DEFAULTS.atom_generator],
+        choices=choices_of("atom_generator"),
+        help=f"gvcodec atom generators (default {DEFAULTS.atom_generator})",
     )
     parser.add_argument(
         "--anchor-q", nargs="+", type=int, help="anchor qualities of i2v and flf2v (default: the anchor codec's default)"
@@ -68,13 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seeds", nargs="+", type=int, help="stream seeds, one curve each, to see the spread of RD (default: 0 alone)"
     )
-    parser.add_argument("--steps", type=int, default=20, help="sampler steps (default 20)")
+    parser.add_argument("--steps", type=int, default=DEFAULTS.steps, help=f"sampler steps (default {DEFAULTS.steps})")
     parser.add_argument(
         "--codecs", nargs="*", default=list(CODECS), help=f"baselines, none for gvcodec alone (default {' '.join(CODECS)})"
     )
     parser.add_argument("--metrics", nargs="+", choices=METRICS, default=list(METRICS), help=f"metrics (default {' '.join(METRICS)})")
-    parser.add_argument("--model", default="nano", help="gvcodec model (default nano)")
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--model", default=DEFAULTS.model, help=f"gvcodec model (default {DEFAULTS.model})")
+    parser.add_argument("--device", default=DEFAULTS.device, help=f"cpu, cuda or cuda:N (default {DEFAULTS.device})")
     parser.add_argument("--quick", action="store_true", help="CI-sized run: 2 clips, 9 frames, small settings, fast presets")
     parser.add_argument("-q", "--quiet", action="store_true")
     return parser
@@ -98,6 +103,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
     else:
         atoms, codebook, steps, frames = args.atoms, args.codebook, args.steps, args.frames
         baselines = [(codec, quality) for codec in args.codecs for quality in rate_points(codec)]
+    if frames < 1:
+        raise InputError(f"--frames must be 1 or more, got {frames}")
+    for m in atoms:  # the encoder's own range checks, before any clip is coded
+        encoder_options(atoms=m, codebook=codebook, steps=steps, device=args.device)
         presets = {}
     settings = [
         GvcSetting(
@@ -113,8 +122,8 @@ def make_plan(args: argparse.Namespace) -> Plan:
 
 
 def _anchor_options(mode: str, qualities: list[int] | None) -> list[tuple[tuple[str, int], ...]]:
-    """One anchor-quality option per ``--anchor-q`` value for the anchored modes; none for T2V or by default."""
-    if mode == "t2v" or not qualities:
+    """One anchor-quality option per ``--anchor-q`` value for modes that code anchors; none otherwise or by default."""
+    if not MODES[mode].codes_anchors or not qualities:
         return [()]
     return [(("anchor_quality", quality),) for quality in qualities]
 

@@ -1,24 +1,14 @@
-"""What the gvcodec command lines share: model options, error reporting, atomic output files."""
+"""What the gvcodec command lines share: argument parsing of our values and one-line error reporting."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
-from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, TypeVar
+from typing import Callable, TypeVar
 
-from gvcodec.errors import GvcError, InputError
-from gvcodec.io.atomic import AtomicBinaryFile
+from gvcodec.errors import GvcError
 
 T = TypeVar("T")
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="nano", help="model: 'nano' (embedded default) or a diffusers Wan2.1 folder")
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="where the model runs (default cpu)")
-    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="model precision")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -56,33 +46,3 @@ def run_command(name: str, body: Callable[[], None]) -> int:
         print(f"{name}: interrupted", file=sys.stderr)
         return 130
     return 0
-
-
-@contextlib.contextmanager
-def atomic_output(target: str) -> Iterator[BinaryIO]:
-    """Open ``target`` ('-' = stdout) for writing; a file appears under its name only if the body succeeds."""
-    if target == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    output = AtomicBinaryFile(Path(target))
-    try:
-        yield output.stream
-    except BaseException:
-        output.abort()
-        raise
-    output.commit()
-
-
-@contextlib.contextmanager
-def open_binary_input(source: str) -> Iterator[BinaryIO]:
-    """Open ``source`` ('-' = stdin) for reading bytes."""
-    if source == "-":
-        yield sys.stdin.buffer
-        return
-    try:
-        stream = open(source, "rb")
-    except FileNotFoundError as error:
-        raise InputError(f"input file {source!r} does not exist") from error
-    with stream:
-        yield stream

@@ -12,10 +12,12 @@ import time
 
 from tqdm import tqdm
 
-from gvcodec.cli.common import add_model_arguments, open_binary_input, run_command
+from gvcodec.cli.common import run_command
 from gvcodec.codec import Decoder, read_stream
+from gvcodec.io.binary import open_binary_input
 from gvcodec.io.frames import VideoInfo
 from gvcodec.io.open import open_output
+from gvcodec.options import add_model_arguments
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,9 +12,10 @@ from dataclasses import asdict
 from typing import Any, BinaryIO
 
 from container import ContainerError, StreamReader
-from gvcodec.cli.common import open_binary_input, run_command
-from gvcodec.codec import codebook_bits
+from gvcodec.cli.common import run_command
+from gvcodec.combinatorial import choice_bits
 from gvcodec.errors import StreamError
+from gvcodec.io.binary import open_binary_input
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +47,7 @@ def stream_report(stream: BinaryIO) -> dict[str, Any]:
                 "anchors": len(packet.anchors),
                 "coded_steps": packet.coded_steps,
                 "latent_frames": packet.latent_frames,
-                "codebook_bits_per_step_frame": [codebook_bits(sampler.codebook_size, m) for m in packet.atom_counts],
+                "codebook_bits_per_step_frame": [choice_bits(sampler.codebook_size, m) for m in packet.atom_counts],
             }
         )
     frames = sum(g["frames"] for g in gops)

@@ -27,12 +27,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 import av
 import numpy as np
 
-from gvcodec.cli.common import add_model_arguments, open_binary_input, run_command
+from gvcodec.cli.common import run_command
 from gvcodec.codec import Decoder, read_stream
 from gvcodec.errors import InputError
+from gvcodec.io.binary import open_binary_input
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.pyav_io import yuv420_to_av_frame
 from gvcodec.io.y4m import Y4MWriter
+from gvcodec.options import add_model_arguments
 
 if TYPE_CHECKING:
     from container import GopPacket, StreamHeader
@@ -114,7 +116,7 @@ class GopStore:
 
     def _decode_in_order(self, index: int) -> list[Yuv420Frame]:
         """Decode packet ``index``; in a chained mode, first every GOP before it that the decoder has not seen."""
-        if not self._decoder.plan.chained:
+        if not self._decoder.mode.chained:
             return self._decoder.decode_yuv(self._packets[index])
         if index < self._next_chained:
             self._decoder = Decoder(self.header, backbone=self._decoder.backbone, quiet=self._decoder.quiet)

@@ -112,34 +112,34 @@ def torch_dense_atom_rows(
 
 
 def torch_dense_scores(
-    key: AtomKey, residual: torch.Tensor, codebook_size: int, batch_atoms: int = SCORE_BATCH_ATOMS
+    key: AtomKey, gap: torch.Tensor, codebook_size: int, batch_atoms: int = SCORE_BATCH_ATOMS
 ) -> torch.Tensor:
-    """``s_k = <z_k, r>`` for ``k < K`` (float32 ``(K,)`` on the residual's device), generating
+    """``s_k = <z_k, r>`` for ``k < K`` (float32 ``(K,)`` on the gap's device), generating
     ``batch_atoms`` atoms at a time.
 
     The path for non-CPU devices, and the reference the native CPU kernel is tested against.
     """
     if batch_atoms < 1:
         raise InputError(f"batch_atoms must be at least 1, got {batch_atoms}")
-    target = residual.to(torch.float32)
-    scores = torch.empty(codebook_size, dtype=torch.float32, device=residual.device)
+    target = gap.to(torch.float32)
+    scores = torch.empty(codebook_size, dtype=torch.float32, device=gap.device)
     for start in range(0, codebook_size, batch_atoms):
         batch = range(start, min(start + batch_atoms, codebook_size))
-        scores[start : start + len(batch)] = dense_atom_rows((key,), (batch,), target.numel(), residual.device) @ target
+        scores[start : start + len(batch)] = dense_atom_rows((key,), (batch,), target.numel(), gap.device) @ target
     return scores
 
 
-def dense_scores(keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int) -> torch.Tensor:
-    """``s_{f,k} = <z_k of keys[f], r_f>`` for ``k < K`` (float32 ``(F, K)``, ``residuals`` is ``(F, D)``): the fused
+def dense_scores(keys: Sequence[AtomKey], gaps: torch.Tensor, codebook_size: int) -> torch.Tensor:
+    """``s_{f,k} = <z_k of keys[f], r_f>`` for ``k < K`` (float32 ``(F, K)``, ``gaps`` is ``(F, D)``): the fused
     native kernel on the CPU, :func:`torch_dense_scores` elsewhere, one frame at a time."""
-    if residuals.device.type == "cpu":
+    if gaps.device.type == "cpu":
         table = gaussian_table("cpu")
         per_frame = [
-            native_atom_scores(key.seed, key.gop, key.position, residual, codebook_size, table)
-            for key, residual in zip(keys, residuals)
+            native_atom_scores(key.seed, key.gop, key.position, gap, codebook_size, table)
+            for key, gap in zip(keys, gaps)
         ]
     else:
-        per_frame = [torch_dense_scores(key, residual, codebook_size) for key, residual in zip(keys, residuals)]
+        per_frame = [torch_dense_scores(key, gap, codebook_size) for key, gap in zip(keys, gaps)]
     return torch.stack(per_frame)
 
 

@@ -1,7 +1,8 @@
 """What names one codebook and one choice in it: :class:`AtomKey` and :class:`AtomChoice`, and the generator ids.
 
 Generator ids are part of the bitstream (the header's ``atom_generator``): 1 is the dense codebook
-(``gvcodec.codebook.dense``), 2 the shifted codebook (``gvcodec.codebook.shifted``, the default).
+(``gvcodec.codebook.dense``), 2 the shifted codebook (``gvcodec.codebook.shifted``); the registry that
+gives each id its functions is :mod:`gvcodec.codebook.generators`.
 """
 from __future__ import annotations
 
@@ -13,18 +14,7 @@ from gvcodec.philox import MASK32
 
 DENSE_GENERATOR = 1
 SHIFTED_GENERATOR = 2
-GENERATORS: tuple[int, ...] = (DENSE_GENERATOR, SHIFTED_GENERATOR)
-DEFAULT_GENERATOR = SHIFTED_GENERATOR
 INITIAL_NOISE_STEP = 0xFFFF
-
-
-def check_generator(generator: int) -> int:
-    """``generator`` if this release implements it, else ``InputError`` naming the ones it does."""
-    if generator not in GENERATORS:
-        raise InputError(
-            f"atom generator {generator} is not implemented; this release implements {', '.join(map(str, GENERATORS))}"
-        )
-    return generator
 
 
 def check_atom_indices(indices: Sequence[Sequence[int]]) -> None:
@@ -37,7 +27,8 @@ def check_atom_indices(indices: Sequence[Sequence[int]]) -> None:
 
 @dataclass(frozen=True)
 class AtomKey:
-    """Which codebook: stream seed and GOP (the Philox key), sampler step, latent frame and generator id."""
+    """Which codebook: stream seed and GOP (the Philox key), sampler step, latent frame and generator id
+    (checked where the key is used, :func:`gvcodec.codebook.generators.atom_generator`)."""
 
     seed: int
     gop: int
@@ -50,7 +41,6 @@ class AtomKey:
             raise InputError(f"sampler step must lie in [0, {INITIAL_NOISE_STEP}], got {self.step}")
         if not 0 <= self.frame <= 0xFFFF:
             raise InputError(f"latent frame index must lie in [0, 65535], got {self.frame}")
-        check_generator(self.generator)
 
     @property
     def position(self) -> int:

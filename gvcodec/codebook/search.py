@@ -6,51 +6,41 @@ from typing import Sequence
 
 import torch
 
-from gvcodec.codebook.dense import dense_atom_rows, dense_atoms, dense_mixes, dense_scores
-from gvcodec.codebook.keys import DENSE_GENERATOR, INITIAL_NOISE_STEP, SHIFTED_GENERATOR, AtomChoice, AtomKey
-from gvcodec.codebook.shifted import shifted_atoms, shifted_mixes, shifted_scores
+from gvcodec.codebook.dense import dense_atom_rows
+from gvcodec.codebook.generators import AtomGenerator, atom_generator
+from gvcodec.codebook.keys import DENSE_GENERATOR, INITIAL_NOISE_STEP, AtomChoice, AtomKey
 from gvcodec.errors import InputError
 from gvcodec.philox import MASK32
-
-_ATOMS = {DENSE_GENERATOR: dense_atoms, SHIFTED_GENERATOR: shifted_atoms}
-_SCORES = {DENSE_GENERATOR: dense_scores, SHIFTED_GENERATOR: shifted_scores}
-_SIGNED_SUMS = {DENSE_GENERATOR: dense_mixes, SHIFTED_GENERATOR: shifted_mixes}
-
 
 def generate_atoms(key: AtomKey, indices: torch.Tensor, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
     """Atoms ``z_k`` of ``key``'s codebook for ``k`` in ``indices``: float32 ``(len(indices), dim)`` on ``device``,
     the same bits on every device."""
-    return _ATOMS[key.generator](key, indices, dim, device)
+    return atom_generator(key.generator).atoms(key, indices, dim, device)
 
 
-def _generator_of(keys: Sequence[AtomKey]) -> int:
+def _generator_of(keys: Sequence[AtomKey]) -> AtomGenerator:
     """The one generator of a batch of keys (one per latent frame)."""
     generators = {key.generator for key in keys}
     if len(generators) != 1:
         raise InputError(f"a batch of atom keys needs exactly one generator, got {sorted(generators) or 'no keys'}")
-    return generators.pop()
+    return atom_generator(generators.pop())
 
 
-def frame_scores(keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int) -> torch.Tensor:
+def frame_scores(keys: Sequence[AtomKey], gaps: torch.Tensor, codebook_size: int) -> torch.Tensor:
     """``s_{f,k} = <z_k, r_f>`` in the codebook of ``keys[f]`` for every ``k < K``: float32 ``(F, K)`` on the
-    residuals' device. ``residuals`` is ``(F, D)``, one row per key."""
-    if residuals.dim() != 2 or residuals.shape[0] != len(keys):
-        raise InputError(f"need residuals of shape (F, D) with F = {len(keys)} keys, got {tuple(residuals.shape)}")
-    return _SCORES[_generator_of(keys)](keys, residuals, codebook_size)
-
-
-def atom_scores(key: AtomKey, residual: torch.Tensor, codebook_size: int) -> torch.Tensor:
-    """``s_k = <z_k, r>`` for every ``k < K`` of ``key``'s codebook: float32 ``(K,)`` on the residual's device."""
-    return frame_scores((key,), residual.reshape(1, -1), codebook_size)[0]
+    gaps' device. ``gaps`` is ``(F, D)``, one row per key."""
+    if gaps.dim() != 2 or gaps.shape[0] != len(keys):
+        raise InputError(f"need gaps of shape (F, D) with F = {len(keys)} keys, got {tuple(gaps.shape)}")
+    return _generator_of(keys).scores(keys, gaps, codebook_size)
 
 
 def search_frames(
-    keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int, atoms: Sequence[int]
+    keys: Sequence[AtomKey], gaps: torch.Tensor, codebook_size: int, atoms: Sequence[int]
 ) -> list[AtomChoice]:
     """Per frame ``f``: the ``M_f = atoms[f]`` atoms with the largest ``|<z_k, r_f>|`` among ``k < K`` of
     ``keys[f]``'s codebook, with signs ``sign(<z_k, r_f>)`` (0 -> +1).
 
-    ``residuals`` is ``(F, D)``; all frames are scored together on the residuals' device, and their
+    ``gaps`` is ``(F, D)``; all frames are scored together on the gaps' device, and their
     choices cross to the host once.
     """
     if len(atoms) != len(keys):
@@ -59,7 +49,7 @@ def search_frames(
         raise InputError(
             f"need 1 <= atoms <= codebook size <= 2^32, got atoms={list(atoms)}, codebook size={codebook_size}"
         )
-    scores = frame_scores(keys, residuals, codebook_size)
+    scores = frame_scores(keys, gaps, codebook_size)
     best = torch.topk(scores.abs(), max(atoms), dim=1).indices
     negative = torch.gather(scores, 1, best) < 0
     choices = []
@@ -68,16 +58,6 @@ def search_frames(
         signs_of_chosen = tuple(-1 if is_negative else 1 for _, is_negative in chosen)
         choices.append(AtomChoice(indices=tuple(index for index, _ in chosen), signs=signs_of_chosen))
     return choices
-
-
-def search_atoms(key: AtomKey, residual: torch.Tensor, codebook_size: int, atoms: int) -> AtomChoice:
-    """The ``M`` atoms with the largest ``|<z_k, r>|`` among ``k < K``, with signs ``sign(<z_k, r>)`` (0 -> +1).
-
-    ``residual`` is 1-D ``(D,)``; :func:`search_frames` for one frame.
-    """
-    if residual.dim() != 1:
-        raise InputError(f"the residual must be a 1-D tensor (D,), got shape {tuple(residual.shape)}")
-    return search_frames((key,), residual.reshape(1, -1), codebook_size, (atoms,))[0]
 
 
 def mix_frames(
@@ -93,14 +73,9 @@ def mix_frames(
         raise InputError(f"need one atom choice per key, got {len(choices)} choices for {len(keys)} keys")
     if any(not choice.indices for choice in choices):
         raise InputError("an atom choice with no atoms has no noise to mix; give it at least one atom")
-    signed_sums = _SIGNED_SUMS[_generator_of(keys)](keys, choices, dim, torch.device(device))
+    signed_sums = _generator_of(keys).mixes(keys, choices, dim, torch.device(device))
     norms = torch.tensor([math.sqrt(len(choice.indices)) for choice in choices], dtype=torch.float64)
     return (signed_sums / norms.to(signed_sums.device, non_blocking=True).unsqueeze(1)).to(torch.float32)
-
-
-def mix_atoms(key: AtomKey, choice: AtomChoice, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """``z = (1 / sqrt(M)) sum_k sign_k z_k``, float32 of shape ``(dim,)``: :func:`mix_frames` for one frame."""
-    return mix_frames((key,), (choice,), dim, device)[0]
 
 
 def initial_noise(seed: int, gop: int, shape: tuple[int, ...], device: torch.device | str = "cpu") -> torch.Tensor:

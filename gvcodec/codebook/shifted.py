@@ -14,7 +14,7 @@ Part of the bitstream format; change nothing here without a new generator id. Fo
 
 Every atom is a permutation of a dense atom, so its coordinates are the same table values, and the
 decoder rebuilds one with integer indexing alone: identical bits on every device. The scores of all
-``D`` shifts of base ``j`` against a residual ``r`` are one circular cross-correlation,
+``D`` shifts of base ``j`` against a gap ``r`` are one circular cross-correlation,
 
     <z_{jD + s}, r> = sum_m u[m] b_j[(m - s) mod D] = IDFT(DFT(u) conj(DFT(b_j)))[s],    u[m] = r[p[m]],
 
@@ -133,14 +133,14 @@ def shifted_mixes(
     return signed_sums(choices, dim, device, rolled.rows).index_select(1, unscramble(dim, device))
 
 
-def shifted_scores(keys: Sequence[AtomKey], residuals: torch.Tensor, codebook_size: int) -> torch.Tensor:
-    """``s_{f,k} = <z_k of keys[f], r_f>`` for ``k < K``: float32 ``(F, K)`` on the residuals' device, by FFT
-    correlation of every frame at once (``residuals`` is ``(F, D)``)."""
-    frames, dim = residuals.shape
-    device = residuals.device
+def shifted_scores(keys: Sequence[AtomKey], gaps: torch.Tensor, codebook_size: int) -> torch.Tensor:
+    """``s_{f,k} = <z_k of keys[f], r_f>`` for ``k < K``: float32 ``(F, K)`` on the gaps' device, by FFT
+    correlation of every frame at once (``gaps`` is ``(F, D)``)."""
+    frames, dim = gaps.shape
+    device = gaps.device
     per_frame = -(-codebook_size // dim)
     bases = _bases(keys, [range(per_frame)] * frames, dim, device).reshape(frames, per_frame, dim)
-    scrambled = residuals.to(torch.float32).index_select(1, scramble(dim, device))
+    scrambled = gaps.to(torch.float32).index_select(1, scramble(dim, device))
     spectrum = torch.fft.rfft(scrambled, dim=1).unsqueeze(1) * torch.conj(torch.fft.rfft(bases, dim=2))
     correlation = torch.fft.irfft(spectrum, n=dim, dim=2).reshape(frames, per_frame * dim)
     return correlation[:, :codebook_size].contiguous()

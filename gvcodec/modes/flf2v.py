@@ -7,6 +7,34 @@ the shared frame is output once, by GOP ``g - 1``.
 """
 from __future__ import annotations
 
-from gvcodec.modes.gop import GopPlan
+from gvcodec.modes.base import Capabilities, Frame, Mode
 
-PLAN = GopPlan(mode="flf2v", chained=True, first_anchor=True, last_anchor=True, default_shift=5.0)
+
+class FLF2V(Mode):
+    name = "flf2v"
+    chained = True
+    default_shift = 5.0
+
+    def anchor_roles(self, gop_index: int, span: int) -> tuple[str, ...]:
+        """GOP 0 codes ``first`` and ``last``, later GOPs ``last``; a one-frame GOP 0 codes its frame once,
+        as ``first``, which also serves as the last anchor."""
+        if gop_index > 0:
+            return ("last",)
+        return ("first",) if span == 1 else ("first", "last")
+
+    def condition_frames(self, decoded: dict[str, Frame], carried: Frame | None) -> tuple[Frame | None, Frame | None]:
+        first = decoded.get("first", carried)
+        return first, decoded.get("last", first)
+
+    def carry(self, outputs: list[Frame], last: Frame | None) -> Frame | None:
+        return last
+
+    def unsupported_by(self, backbone: Capabilities) -> str | None:
+        if not backbone.anchored:
+            return "is text-to-video only: its transformer takes no frame mask and condition latent"
+        if backbone.image_anchors not in (0, 2):
+            return f"conditions every GOP on CLIP tokens of {backbone.image_anchors} anchor frame, flf2v has two"
+        return None
+
+
+MODE = FLF2V()

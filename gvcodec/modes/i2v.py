@@ -7,10 +7,35 @@ which GOP ``g - 1`` already output. A clip of ``n`` frames thus takes ``ceil((n 
 and the only anchor in the stream is GOP 0's first frame.
 
 Because the last frames seed the next GOP, by default the last 2 latent frames get more atoms and a
-tail latent residual (:mod:`gvcodec.residual`).
+tail latent correction (:mod:`gvcodec.residual`).
 """
 from __future__ import annotations
 
-from gvcodec.modes.gop import GopPlan
+from gvcodec.modes.base import Capabilities, Frame, Mode
 
-PLAN = GopPlan(mode="i2v", chained=True, first_anchor=True, last_anchor=False, default_shift=5.0, default_tail_frames=2)
+
+class I2V(Mode):
+    name = "i2v"
+    chained = True
+    carries_output = True
+    default_shift = 5.0
+    default_tail_frames = 2
+
+    def anchor_roles(self, gop_index: int, span: int) -> tuple[str, ...]:
+        return ("first",) if gop_index == 0 else ()
+
+    def condition_frames(self, decoded: dict[str, Frame], carried: Frame | None) -> tuple[Frame | None, None]:
+        return decoded.get("first", carried), None
+
+    def carry(self, outputs: list[Frame], last: Frame | None) -> Frame:
+        return outputs[-1]
+
+    def unsupported_by(self, backbone: Capabilities) -> str | None:
+        if not backbone.anchored:
+            return "is text-to-video only: its transformer takes no frame mask and condition latent"
+        if backbone.image_anchors not in (0, 1):
+            return f"conditions every GOP on CLIP tokens of {backbone.image_anchors} anchor frames, i2v has one"
+        return None
+
+
+MODE = I2V()

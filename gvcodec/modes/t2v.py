@@ -4,6 +4,27 @@ GOPs are independent: GOP ``g`` covers source frames ``[g L, (g + 1) L)`` for GO
 """
 from __future__ import annotations
 
-from gvcodec.modes.gop import GopPlan
+from gvcodec.modes.base import Capabilities, Frame, Mode
 
-PLAN = GopPlan(mode="t2v", chained=False, first_anchor=False, last_anchor=False, default_shift=3.0)
+
+class T2V(Mode):
+    name = "t2v"
+    chained = False
+    default_shift = 3.0
+
+    def anchor_roles(self, gop_index: int, span: int) -> tuple[str, ...]:
+        return ()
+
+    def condition_frames(self, decoded: dict[str, Frame], carried: Frame | None) -> tuple[None, None]:
+        return None, None
+
+    def carry(self, outputs: list[Frame], last: Frame | None) -> None:
+        return None
+
+    def unsupported_by(self, backbone: Capabilities) -> str | None:
+        if backbone.image_anchors:
+            return f"conditions every GOP on CLIP tokens of {backbone.image_anchors} anchor frame(s)"
+        return None
+
+
+MODE = T2V()

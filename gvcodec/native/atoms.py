@@ -62,7 +62,7 @@ def atom_scores(
     seed: int,
     gop: int,
     position: int,
-    residual: torch.Tensor,
+    gap: torch.Tensor,
     codebook_size: int,
     table: torch.Tensor,
     threads: int | None = None,
@@ -75,29 +75,29 @@ def atom_scores(
     ``threads`` defaults to ``torch.get_num_threads()``; every score is computed by one thread alone, so
     the result does not depend on it. ``simd=False`` forces the portable kernel.
     """
-    if residual.dim() != 1:
-        raise InputError(f"the residual must be a 1-D tensor (D,), got shape {tuple(residual.shape)}")
+    if gap.dim() != 1:
+        raise InputError(f"the gap must be a 1-D tensor (D,), got shape {tuple(gap.shape)}")
     if not 0 <= codebook_size <= MASK32 + 1:
         raise InputError(f"the codebook size must lie in [0, 2^32], got {codebook_size}")
-    if residual.numel() > MAX_DIM:
-        raise InputError(f"atoms have at most 2^35 coordinates, got a residual of {residual.numel()}")
+    if gap.numel() > MAX_DIM:
+        raise InputError(f"atoms have at most 2^35 coordinates, got a gap of {gap.numel()}")
     threads = torch.get_num_threads() if threads is None else threads
     if threads < 1:
         raise InputError(f"threads must be at least 1, got {threads}")
     seed, gop, position = _checked_words(seed, gop, position)
     table = _checked_table(table)
-    target = residual.detach().to(device="cpu", dtype=torch.float32).contiguous()
+    target = gap.detach().to(device="cpu", dtype=torch.float32).contiguous()
     scores = torch.empty(codebook_size, dtype=torch.float32)
     extension = _extension()
     ffi, lib = extension.ffi, extension.lib
-    residual_ptr = ffi.cast("const float *", target.data_ptr())
+    gap_ptr = ffi.cast("const float *", target.data_ptr())
     table_ptr = ffi.cast("const float *", table.data_ptr())
     scores_ptr = ffi.cast("float *", scores.data_ptr())
 
     def score_range(bounds: tuple[int, int]) -> int:
         first, end = bounds
         return lib.gvc_atom_scores(
-            seed, gop, position, residual_ptr, target.numel(), first, end, table_ptr, int(simd), scores_ptr + first
+            seed, gop, position, gap_ptr, target.numel(), first, end, table_ptr, int(simd), scores_ptr + first
         )
 
     per_task = max(_MIN_ATOMS_PER_TASK, -(-codebook_size // (threads * _TASKS_PER_THREAD)))
@@ -108,7 +108,7 @@ def atom_scores(
         with ThreadPoolExecutor(max_workers=threads) as pool:
             statuses = list(pool.map(score_range, ranges))
     if any(statuses):
-        raise MemoryError(f"the atom kernel could not allocate its tables for a residual of {target.numel()} values")
+        raise MemoryError(f"the atom kernel could not allocate its tables for a gap of {target.numel()} values")
     return scores
 
 

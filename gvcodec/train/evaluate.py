@@ -21,7 +21,7 @@ from gvcodec.backbones.gaussian_prior import GaussianLatentPrior
 from gvcodec.backbones.layout import PRIOR_FOLDER
 from gvcodec.errors import InputError
 from gvcodec.train.data import VIDEO_SUFFIXES, read_clip
-from gvcodec.train.flow_phase import MODES, flow_matching_loss, predict_velocity
+from gvcodec.train.flow_phase import ANCHORS, MODES, flow_matching_loss, predict_velocity
 from gvcodec.train.latents import normalise
 from gvcodec.train.measures import psnr_from_mse
 
@@ -133,17 +133,17 @@ def flow_losses(models: Models, video: torch.Tensor, seed: int = 0) -> dict[str,
     frames = video.shape[1]
     x0 = _latent(vae, video)[None]
     _, _, _, h, w = x0.shape
-    anchors = {
-        "t2v": torch.zeros_like(x0[0]),
-        "i2v": _latent(vae, anchor_video(video[:, 0].float(), None, frames)),
-        "flf2v": _latent(vae, anchor_video(video[:, 0].float(), video[:, -1].float(), frames)),
-    }
     generator = torch.Generator().manual_seed(seed)
     eps = torch.randn(x0.shape, generator=generator)
     result: dict[str, list[float]] = {}
-    for mode in MODES:
-        mask = frame_mask(frames, h, w, first=mode != "t2v", last=mode == "flf2v")
-        conditions = condition_channels(mask, anchors[mode])[None]
+    for mode, (first, last) in zip(MODES, ANCHORS):
+        if first or last:
+            anchor = anchor_video(video[:, 0].float() if first else None, video[:, -1].float() if last else None, frames)
+            latent = _latent(vae, anchor)
+        else:
+            latent = torch.zeros_like(x0[0])
+        mask = frame_mask(frames, h, w, first=first, last=last)
+        conditions = condition_channels(mask, latent)[None]
         losses = []
         for bucket in T_BUCKETS:
             with torch.no_grad():

@@ -14,11 +14,14 @@ from diffusers import WanTransformer3DModel
 
 from gvcodec.backbones.conditioning import condition_channels, frame_mask, null_context
 from gvcodec.backbones.gaussian_prior import GaussianLatentPrior
+from gvcodec.modes import MODES as CODEC_MODES
 from gvcodec.train.latents import LatentCache
 from gvcodec.train.phase_clock import PhaseClock, optimise, set_learning_rate
 from gvcodec.train.schedules import sample_training_times
 
-MODES = ("t2v", "i2v", "flf2v")
+MODES = tuple(CODEC_MODES)
+# Which anchors condition each mode's GOP 0, asked of the mode itself: (first, last).
+ANCHORS = tuple(("first" in roles, "last" in roles) for roles in (CODEC_MODES[m].anchor_roles(0, 2) for m in MODES))
 
 
 @dataclass(frozen=True)
@@ -42,13 +45,15 @@ class FlowReport:
 
 
 def mode_conditions(cache: LatentCache, index: torch.Tensor, modes: torch.Tensor) -> torch.Tensor:
-    """The ``4 + C`` condition channels ``(B, 4 + C, F', h, w)`` of cache items ``index`` under ``modes`` (0, 1, 2 =
-    T2V, I2V, FLF2V), built with :func:`gvcodec.backbones.conditioning.condition_channels`."""
+    """The ``4 + C`` condition channels ``(B, 4 + C, F', h, w)`` of cache items ``index`` under ``modes`` (indices
+    into :data:`MODES`), built with :func:`gvcodec.backbones.conditioning.condition_channels` from the cached
+    latents of the first-frame and first-and-last anchor videos."""
     _, _, latent_frames, h, w = cache.clean.shape
     out = []
     for i, mode in zip(index.tolist(), modes.tolist()):
-        mask = frame_mask(cache.num_frames, h, w, first=mode >= 1, last=mode == 2)
-        latent = (torch.zeros_like(cache.clean[i]), cache.first[i], cache.both[i])[mode]
+        first, last = ANCHORS[mode]
+        mask = frame_mask(cache.num_frames, h, w, first=first, last=last)
+        latent = cache.both[i] if last else cache.first[i] if first else torch.zeros_like(cache.clean[i])
         out.append(condition_channels(mask.to(latent.device), latent))
     return torch.stack(out)
 

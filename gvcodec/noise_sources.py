@@ -56,9 +56,9 @@ class CodebookSearch:
     choices: list[AtomChoice] = field(default_factory=list)
 
     def noise(self, step: int, clean: torch.Tensor) -> torch.Tensor:
-        residual = (self.target - clean).float().transpose(0, 1).reshape(clean.shape[1], -1)
+        gap = (self.target - clean).float().transpose(0, 1).reshape(clean.shape[1], -1)
         counts = [self.layout.count(step, frame) for frame in range(clean.shape[1])]
-        step_choices = search_frames(self.layout.keys(step), residual, self.layout.codebook_size, counts)
+        step_choices = search_frames(self.layout.keys(step), gap, self.layout.codebook_size, counts)
         self.choices.extend(step_choices)
         return _noise_from_choices(self.layout, step, step_choices, clean)
 

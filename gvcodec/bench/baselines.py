@@ -44,6 +44,7 @@ from gvcodec.errors import InputError, StreamError
 from gvcodec.io.atomic import AtomicFileSink, partial_path
 from gvcodec.io.frames import VideoInfo, Yuv420Frame
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
+from gvcodec.rate import bits_per_pixel
 from gvcodec.metrics.ffmpeg import ffmpeg_encoders, ffmpeg_exe, run_ffmpeg
 
 VVENC_GOP = 32
@@ -133,11 +134,6 @@ def codec_spec(codec: str) -> CodecSpec:
 def rate_points(codec: str) -> list[int]:
     """The default quality sweep of ``codec`` (CRF or QP values), best quality first, ending at its floor."""
     return list(codec_spec(codec).rate_points)
-
-
-def bits_per_pixel(stream_bytes: int, width: int, height: int, frames: int) -> float:
-    """``bpp = 8 bytes / (W H frames)``."""
-    return 8.0 * stream_bytes / (width * height * frames)
 
 
 def ivf_payload_bytes(data: bytes) -> int:
@@ -267,7 +263,7 @@ def encode_baseline(
         codec=codec,
         quality=quality,
         stream_bytes=stream_bytes,
-        bpp=bits_per_pixel(stream_bytes, info.width, info.height, frames),
+        bpp=bits_per_pixel(stream_bytes, frames, info.width, info.height),
         stream=stream,
         decoded=decoded,
         frames=frames,

@@ -1,0 +1,1 @@
+"""Coding one GOP: its geometry, pixels, atom allocation, trajectory and the coder both sides share."""
