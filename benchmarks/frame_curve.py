@@ -4,7 +4,7 @@ For each evaluation clip, its first ``--frames`` frames (one GOP at the default 
 - passed through the VAE alone (the backbone's ``decode_latent(encode_video(.))`` on the clip cropped to the
   model's pixel multiple), and
 - coded by gvcodec (``--mode``, ``--atoms``, other options at their defaults) and decoded;
-the per-frame PSNR-RGB of each is averaged over the clips that have a frame at that position. A codec or
+the per-frame PSNR-RGB of each is averaged over the clips, for the positions every clip reaches. A codec or
 latent space that drifts loses quality (or colour) from the first frame of a GOP to the last; the curve
 shows where, and ``drop`` gives first minus last.
 
@@ -33,12 +33,9 @@ DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "testvideos"
 
 
 def position_means(curves: Sequence[Sequence[float]]) -> list[float]:
-    """Mean by position over curves of unequal length (each position over the curves that reach it)."""
-    longest = max(len(curve) for curve in curves)
-    return [
-        sum(curve[p] for curve in curves if len(curve) > p) / sum(1 for curve in curves if len(curve) > p)
-        for p in range(longest)
-    ]
+    """Mean by position over curves of unequal length, for the positions every curve reaches."""
+    common = min(len(curve) for curve in curves)
+    return [sum(curve[p] for curve in curves) / len(curves) for p in range(common)]
 
 
 def vae_curve(backbone, video: torch.Tensor) -> list[float]:

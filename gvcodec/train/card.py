@@ -123,7 +123,7 @@ def render_card(folder: Path, evaluation: Evaluation, eval_name: str, samples: s
     curve = evaluation.frame_curve()
     lines += [
         "",
-        "Reconstruction PSNR by frame position (mean over the clips that reach it): "
+        "Reconstruction PSNR by frame position (mean over the clips, positions that every clip reaches): "
         + ", ".join(f"{position}: {value:.2f}" for position, value in enumerate(curve))
         + f"; first to last {curve[-1] - curve[0]:+.2f} dB.",
     ]

@@ -63,13 +63,9 @@ class Evaluation:
         return cls(**{**data, "clips": clips, "gop": tuple(data.get("gop", (33, 256, 448)))})
 
     def frame_curve(self) -> list[float]:
-        """PSNR by frame position, averaged over the clips that have a frame at that position."""
-        longest = max(len(c.frame_psnr) for c in self.clips)
-        curve = []
-        for position in range(longest):
-            values = [c.frame_psnr[position] for c in self.clips if len(c.frame_psnr) > position]
-            curve.append(sum(values) / len(values))
-        return curve
+        """PSNR by frame position, averaged over the clips, for the positions every clip reaches."""
+        common = min(len(c.frame_psnr) for c in self.clips)
+        return [sum(c.frame_psnr[p] for c in self.clips) / len(self.clips) for p in range(common)]
 
     def mean_flow_loss(self, mode: str) -> list[float]:
         """Per-bucket loss of ``mode`` averaged over clips."""
