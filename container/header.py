@@ -11,6 +11,7 @@ from container.byte_source import ByteSource, Tap
 from container.errors import (
     FieldValueError,
     HeaderCrcError,
+    LimitExceededError,
     MalformedStreamError,
     NotAStreamError,
     TruncatedStreamError,
@@ -120,6 +121,8 @@ def _header_from(version: int, fields: Container) -> StreamHeader:
     enum_name(header.pixel_format, "the stream header's pixel_format")
     try:
         check_header(header)
+    except LimitExceededError as error:
+        raise LimitExceededError(f"the stream header is refused before any decoding: {error}") from None
     except FieldValueError as error:
         raise MalformedStreamError(f"the stream header is invalid: {error}") from None
     return header

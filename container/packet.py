@@ -7,7 +7,7 @@ import zlib
 from construct import ConstError, ConstructError, Container
 
 from container.byte_source import ByteSource
-from container.errors import FieldValueError, MalformedStreamError, PacketCrcError, TruncatedStreamError
+from container.errors import FieldValueError, LimitExceededError, MalformedStreamError, PacketCrcError, TruncatedStreamError
 from container.introspect import check_fits, enum_name
 from container.records import PACKET, GopPacket
 from container.schema import SYNC, PacketBody, PacketFrame
@@ -77,6 +77,8 @@ def read_packet(source: ByteSource, number: int) -> GopPacket:
     packet = _packet_from(body, where)
     try:
         check_packet(packet)
+    except LimitExceededError as error:
+        raise LimitExceededError(f"{where} is refused before any decoding: {error}") from None
     except FieldValueError as error:
         raise MalformedStreamError(f"{where} is invalid: {error}") from None
     return packet

@@ -32,7 +32,7 @@ from container import (
 )
 from gvcodec.anchors import ANCHOR_CODECS
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.errors import InputError, StreamError
+from gvcodec.errors import InputError, stream_error
 from gvcodec.gop.allocation import AtomAllocation, check_reachable
 from gvcodec.gop.coder import EncoderSettings, GopCoder, StreamSetup, check_decodable, check_model_fits
 from gvcodec.gop.pixels import as_yuv420
@@ -233,7 +233,7 @@ class Decoder:
         try:
             return decode_packet(data)
         except ContainerError as error:
-            raise StreamError(str(error)) from error
+            raise stream_error(error) from error
 
 
 def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:
@@ -241,14 +241,14 @@ def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:
     try:
         reader = StreamReader(stream)
     except ContainerError as error:
-        raise StreamError(str(error)) from error
+        raise stream_error(error) from error
 
     def packets() -> Iterator[GopPacket]:
         try:
             for record in reader:
                 yield record.packet
         except ContainerError as error:
-            raise StreamError(str(error)) from error
+            raise stream_error(error) from error
 
     return reader.header, packets()
 
