@@ -294,6 +294,9 @@ def load_wan(folder: Path, name: str, device: torch.device, dtype: torch.dtype) 
             image = (processor, image_encoder.to(device).eval())
     except (OSError, ValueError, SafetensorError) as error:
         raise ModelError(f"model folder {folder} could not be loaded: {error}") from error
+    # Hashed again once loaded: the fingerprint must be of the bytes the models were built from.
+    if folder_fingerprint(folder, *layout.fingerprint_inputs()) != fingerprint:
+        raise ModelError(f"model folder {folder} changed while it was being loaded; load it again once it is stable")
     return WanBackbone(
         layout=layout,
         name=name,
