@@ -95,10 +95,10 @@ def read_header(source: ByteSource) -> StreamHeader:
     try:
         fields = HeaderFields.parse_stream(tap)
         stored = HeaderCrc.parse_stream(source).header_crc
-    except ConstructError:
+    except ConstructError as error:
         if source.ended:
             raise _truncated(source) from None
-        raise
+        raise MalformedStreamError(f"the stream header breaks the format: {' '.join(str(error).split())}") from None
     computed = zlib.crc32(prefix + tap.data)
     if computed != stored:
         raise HeaderCrcError(

@@ -32,7 +32,7 @@ from container import (
 )
 from gvcodec.anchors import ANCHOR_CODECS
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.errors import InputError, stream_error
+from gvcodec.errors import InputError, StreamError, stream_error
 from gvcodec.gop.allocation import AtomAllocation, check_reachable
 from gvcodec.gop.coder import EncoderSettings, GopCoder, StreamSetup, check_decodable, check_model_fits
 from gvcodec.gop.pixels import as_yuv420
@@ -224,7 +224,13 @@ class Decoder:
         """Like :meth:`decode`, as :class:`Yuv420Frame` planes (no copy into PyAV frames)."""
         if packet is None:
             return []
-        return self._coder.replay(self._parse(packet))
+        gop = self._parse(packet)
+        try:
+            return self._coder.replay(gop)
+        except StreamError as error:
+            if error.gop_index is None:
+                error.gop_index = gop.gop_index
+            raise
 
     def _parse(self, packet: Packet | GopPacket | bytes) -> GopPacket:
         if isinstance(packet, GopPacket):

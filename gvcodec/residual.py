@@ -82,11 +82,18 @@ def decode_residual(data: bytes, channels: int, height: int, width: int) -> tupl
     if frames < 1 or not step > 0 or lowest > highest:
         raise StreamError(f"the tail residual header is invalid: {frames} frames, step {step}, symbols {lowest}..{highest}")
     scales = np.frombuffer(data, dtype="<f2", count=channels, offset=_HEAD.size)
+    # The range coder panics (a BaseException) on a scale it cannot use; the encoder writes none below B_MIN.
+    if not (np.all(np.isfinite(scales)) and np.all(scales >= np.float16(B_MIN))):
+        raise StreamError(f"the tail residual's Laplace scales must be finite and at least {B_MIN}, got {scales.tolist()}")
     words = np.frombuffer(data, dtype="<u4", offset=fixed).astype(np.uint32)
     model = _model(lowest, highest)
     means, spreads = _model_parameters(scales, frames * height * width)
     decoder = constriction.stream.queue.RangeDecoder(words)
-    symbols = np.asarray(decoder.decode(model, means, spreads), dtype=np.int32)
+    try:
+        decoded = decoder.decode(model, means, spreads)
+    except AssertionError as error:  # how constriction reports words its model cannot have produced
+        raise StreamError(f"the tail residual's coded symbols are damaged ({error})") from None
+    symbols = np.asarray(decoded, dtype=np.int32)
     return symbols.reshape(channels, frames, height, width), float(step)
 
 
