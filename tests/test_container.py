@@ -404,7 +404,7 @@ def test_a_header_value_the_format_cannot_hold_raises_before_writing(changes: di
     ("changes", "message"),
     [
         ({"atom_counts": (64,) * 84}, r"atom_counts has 84 entries; the format needs coded_steps \* latent_frames"),
-        ({"atom_counts": (4097,) * 85}, r"atom_counts = 4097 is past this format's limit of 4096"),
+        ({"atom_counts": (1025,) * 85}, r"atom_counts = 1025 is past this format's limit of 1024"),
         ({"gop_index": 2**32}, r"gop_index = 4294967296 does not fit u32"),
         ({"frame_count": 18}, r"carries 18 frames, more than gop_length = 17"),
         ({"frame_count": 0}, r"frame_count = 0 must be at least 1"),

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from container import StreamReader
-from container.schema import HeaderCrc, HeaderFields, HeaderPrefix, PacketFrame
+from container.limits import LIMITS
+from container.schema import HeaderCrc, HeaderFields, HeaderPrefix, PacketBody, PacketFrame
+from gvcodec.codebook import unpack_choices
 from gvcodec.codec import read_stream
 from gvcodec.errors import StreamCorruptError, StreamLimitError, StreamTruncatedError
 from tests.helpers import REPO
@@ -117,3 +119,24 @@ def test_a_packet_whose_frames_do_not_follow_is_refused() -> None:
     damaged = PacketFrame.build({"body": bytes(body)})
     with pytest.raises(StreamCorruptError, match="starts at frame 99, expected"):
         read_all(header + packets[0] + damaged)
+
+
+def test_a_packet_of_many_large_atom_counts_is_refused_by_its_length_in_little_time() -> None:
+    header, packets = split(STREAMS[0].read_bytes())
+    steps = LIMITS["sampler.num_steps"]
+    stream = crafted_header(
+        header, **{"sampler.codebook_size": LIMITS["sampler.codebook_size"], "sampler.num_steps": steps}
+    )
+    body = PacketBody.parse(PacketFrame.parse(packets[0]).body)
+    body.coded_steps = steps
+    body.atom_counts = [LIMITS["atom_counts"]] * (steps * body.latent_frames)
+    started = time.perf_counter()
+    with pytest.raises(StreamCorruptError, match="atom choice payload has .* bytes"):
+        decoder_front_end(stream + PacketFrame.build({"body": PacketBody.build(body)}))
+    assert time.perf_counter() - started < 0.5
+
+
+def decoder_front_end(stream: bytes) -> None:
+    header, packets = read_stream(io.BytesIO(stream))
+    for packet in packets:
+        unpack_choices(packet.choices, packet.atom_counts, header.sampler.codebook_size)
