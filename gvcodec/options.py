@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+import re
 import types
 import typing
 from dataclasses import Field, dataclass, field, fields
@@ -237,3 +238,14 @@ def options_from_arguments(args: argparse.Namespace) -> dict[str, Any]:
 def c_api_options() -> tuple[str, ...]:
     """The options ``gvc_encoder_config`` carries under their own names."""
     return tuple(option_field.name for option_field in fields(EncoderOptions) if spec_of(option_field).c_api)
+
+
+_MEMORY_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_memory(text: str) -> int:
+    """Bytes from ``"512M"``, ``"16G"``, ``"1.5T"`` or a plain byte count (binary units)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", text, re.IGNORECASE)
+    if not match or float(match.group(1)) <= 0:
+        raise InputError(f"--max-memory must be a positive size such as 512M, 16G or 1.5T, got {text!r}")
+    return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).upper()])

@@ -1,0 +1,49 @@
+"""The decoder's memory budget: a GOP's memory is estimated from the header and a stream past
+``--max-memory`` (default: the device's memory) is refused before any decoding, with the estimate."""
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+
+from gvcodec.cli import dec
+from gvcodec.codec import Decoder, read_stream
+from gvcodec.errors import StreamLimitError
+from tests.test_stream_errors import GOLDEN, crafted_header
+
+STREAM = GOLDEN / "i2v_generator1.gvc"
+
+
+def test_a_stream_whose_gop_needs_more_than_max_memory_is_refused_with_the_estimate(tiny_nano_folder: Path) -> None:
+    header, _ = read_stream(io.BytesIO(STREAM.read_bytes()))
+    Decoder(header, model=str(tiny_nano_folder), quiet=True, max_memory=1 << 30)
+    with pytest.raises(StreamLimitError, match=r"needs at least 0\.0 GiB and 6 model calls; the decoder may use 0\.0 GiB"):
+        Decoder(header, model=str(tiny_nano_folder), quiet=True, max_memory=1 << 10)
+
+
+def test_a_huge_picture_within_the_format_limits_is_refused_by_the_default_budget(tiny_nano_folder: Path) -> None:
+    stream = crafted_header(STREAM.read_bytes(), width=8192, height=8192, gop_length=1025)
+    header, _ = read_stream(io.BytesIO(stream))
+    started = time.perf_counter()
+    with pytest.raises(StreamLimitError, match="8192x8192 GOP of 1025 frames needs at least"):
+        Decoder(header, model=str(tiny_nano_folder), quiet=True)
+    assert time.perf_counter() - started < 5  # the tiny model's load; the check itself computes nothing
+
+
+def test_gvc_dec_max_memory_refusal_is_one_line_and_writes_nothing(
+    tiny_nano_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out.y4m"
+    code = dec.main([str(STREAM), "-o", str(output), "--model", str(tiny_nano_folder), "-q", "--max-memory", "1K"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("gvc-dec: error: ") and err.count("\n") == 1 and "--max-memory" in err
+    assert not output.exists()
+
+
+def test_gvc_dec_refuses_a_malformed_max_memory(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        dec.main([str(STREAM), "-o", "-", "--max-memory", "lots"])
+    assert "--max-memory must be a positive size" in capsys.readouterr().err
