@@ -17,7 +17,6 @@ LIMITS: dict[str, int] = {
     "atom_counts": 1024,
     "prompt_length": 1 << 16,
     "data_length": 1 << 26,
-    "body_length": 1 << 28,
 }
 """Largest value of each limited field, by its path in the schema (``sampler.atoms``) or its name.
 
