@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from gvcodec.backbones import load_backbone
 from gvcodec.cli import dec
 from gvcodec.codec import Decoder, read_stream
 from gvcodec.errors import StreamLimitError
@@ -47,3 +50,14 @@ def test_gvc_dec_refuses_a_malformed_max_memory(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         dec.main([str(STREAM), "-o", "-", "--max-memory", "lots"])
     assert "--max-memory must be a positive size" in capsys.readouterr().err
+
+
+def test_a_stream_past_the_models_rotary_table_is_refused_before_decoding(tiny_nano_folder: Path, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(tiny_nano_folder, tmp_path / "short_rope"))
+    config = folder / "transformer" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "rope_max_seq_len": 1}))
+    backbone = load_backbone(str(folder))
+    stream = crafted_header(STREAM.read_bytes(), fingerprint=backbone.fingerprint)
+    header, _ = read_stream(io.BytesIO(stream))
+    with pytest.raises(StreamLimitError, match=r"tokens \(frames x rows x columns\); .* positions at most 1 along each"):
+        Decoder(header, backbone=backbone, quiet=True)

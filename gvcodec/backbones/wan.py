@@ -71,6 +71,7 @@ class WanBackbone:
         self.latent_channels = layout.latent_channels
         self.temporal_factor = layout.temporal_factor
         self.pixel_multiple = layout.pixel_multiple
+        self.max_positions = int(transformer.config.rope_max_seq_len)
         self.accepts_prompt = text is not None
         self.anchored = layout.anchored
         self.image_anchors = layout.image_anchors

@@ -22,7 +22,7 @@ from container import Anchor, GopPacket, StreamHeader
 from gvcodec.anchors import ANCHOR_CODECS, code_anchor, decode_anchor
 from gvcodec.backbones import Backbone, Condition
 from gvcodec.codebook import GENERATORS, pack_choices, unpack_choices
-from gvcodec.errors import ModelError, StreamCorruptError, StreamError, StreamUnsupportedError
+from gvcodec.errors import ModelError, StreamCorruptError, StreamError, StreamLimitError, StreamUnsupportedError
 from gvcodec.gop.allocation import AtomAllocation
 from gvcodec.gop.geometry import GopGeometry, gop_geometry
 from gvcodec.gop.pixels import condition_tensor, frames_to_video, video_to_frames
@@ -84,6 +84,16 @@ def check_model_fits(header: StreamHeader, backbone: Backbone) -> None:
         raise StreamUnsupportedError(
             f"the stream's GOPs are {header.gop_length} frames long; model {backbone.name!r} codes "
             f"{backbone.temporal_factor}k + 1 frames"
+        )
+    full = gop_geometry(0, 0, header.gop_length, header.width, header.height, backbone.temporal_factor,
+                        backbone.pixel_multiple)
+    positions = (full.latent_frames, full.padded_height // backbone.pixel_multiple,
+                 full.padded_width // backbone.pixel_multiple)
+    if max(positions) > backbone.max_positions:
+        raise StreamLimitError(
+            f"a {header.width}x{header.height} GOP of {header.gop_length} frames is {' x '.join(map(str, positions))} "
+            f"tokens (frames x rows x columns); model {backbone.name!r} positions at most {backbone.max_positions} "
+            "along each"
         )
 
 
