@@ -1,5 +1,6 @@
-"""The decoder's memory budget: a GOP's memory is estimated from the header and a stream past
-``--max-memory`` (default: the device's memory) is refused before any decoding, with the estimate."""
+"""What the decoder and the command lines refuse: a GOP past ``--max-memory`` (default: the device's
+memory, the estimate in the message) or past the model's rotary table, before any decoding; a cut stream,
+as one line and exit 1, with no output file left behind."""
 from __future__ import annotations
 
 import io
@@ -11,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from gvcodec.backbones import load_backbone
-from gvcodec.cli import dec
+from gvcodec.cli import dec, info
 from gvcodec.codec import Decoder, read_stream
 from gvcodec.errors import StreamLimitError
-from tests.test_stream_errors import GOLDEN, crafted_header
+from tests.test_stream_errors import GOLDEN, crafted_header, split
 
 STREAM = GOLDEN / "i2v_generator1.gvc"
 
@@ -61,3 +62,26 @@ def test_a_stream_past_the_models_rotary_table_is_refused_before_decoding(tiny_n
     header, _ = read_stream(io.BytesIO(stream))
     with pytest.raises(StreamLimitError, match=r"tokens \(frames x rows x columns\); .* positions at most 1 along each"):
         Decoder(header, backbone=backbone, quiet=True)
+
+
+def test_gvc_dec_on_a_stream_cut_at_a_gop_boundary_fails_in_one_line_and_leaves_no_file(
+    tiny_nano_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header, packets = split(STREAM.read_bytes())
+    cut = tmp_path / "cut.gvc"
+    cut.write_bytes(header + packets[0])
+    output = tmp_path / "out.y4m"
+    code = dec.main([str(cut), "-o", str(output), "--model", str(tiny_nano_folder), "-q"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "after 1 GOP packets and 5 frames; its header declares 7 frames" in err
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("cut", [10, 60, -3])
+def test_gvc_info_on_a_cut_stream_is_one_line_and_exit_1(cut: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cut.gvc"
+    path.write_bytes(STREAM.read_bytes()[:cut])
+    assert info.main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("gvc-info: error: truncated stream") and err.count("\n") == 1
