@@ -27,7 +27,7 @@ ORIGINALS = [path.read_bytes() for path in STREAMS]
 
 
 def front_end(stream: bytes) -> None:
-    """Everything the decoder does with a stream before its first model call, and gvc-info's report."""
+    """The stream reader, gvc-info's report and the unpacking of atom choices the decoder runs before its model."""
     try:
         stream_report(io.BytesIO(stream))
     except StreamError:
@@ -59,7 +59,7 @@ def edited(stream: bytes, offset: int, width: int, value: int) -> bytes:
     return bytes(data)
 
 
-def must_fail_cleanly_or_decode(stream: bytes) -> None:
+def must_pass_or_fail_in_one_line(stream: bytes) -> None:
     try:
         front_end(stream)
     except StreamError as error:
@@ -92,12 +92,12 @@ def test_any_mutation_of_a_real_stream_raises_only_stream_errors(mutation: tuple
     stream = ORIGINALS[index]
     offset = int(where * len(stream))
     if kind == "flip":
-        must_fail_cleanly_or_decode(edited(stream, offset, 1, stream[offset] ^ (1 << bit)))
+        must_pass_or_fail_in_one_line(edited(stream, offset, 1, stream[offset] ^ (1 << bit)))
     elif kind == "cut":
         with pytest.raises(StreamError):
             front_end(stream[:offset])
     else:
-        must_fail_cleanly_or_decode(resigned(stream, edited(stream, offset, width, value), offset))
+        must_pass_or_fail_in_one_line(resigned(stream, edited(stream, offset, width, value), offset))
 
 
 RESIDUAL = encode_residual(np.random.default_rng(0).integers(-3, 4, size=(4, 1, 6, 8)).astype(np.int32), 0.1)
