@@ -9,15 +9,17 @@ from container.errors import (
     ContainerError,
     FieldValueError,
     HeaderCrcError,
+    LimitExceededError,
     MalformedStreamError,
     NotAStreamError,
+    OrderError,
     PacketCrcError,
     TruncatedStreamError,
     UnknownAtomGeneratorError,
     UnsupportedVersionError,
 )
 from container.header import decode_header, encode_header
-from container.introspect import largest_value
+from container.introspect import largest_allowed, largest_value
 from container.packet import decode_packet, encode_packet, packet_sections
 from container.schema import FORMAT_VERSION, SUPPORTED_VERSIONS
 from container.stream import StreamReader, StreamWriter
@@ -30,8 +32,10 @@ __all__ = [
     "FieldValueError",
     "GopPacket",
     "HeaderCrcError",
+    "LimitExceededError",
     "MalformedStreamError",
     "NotAStreamError",
+    "OrderError",
     "PacketCrcError",
     "PacketRecord",
     "SamplerParams",
@@ -46,6 +50,7 @@ __all__ = [
     "describe_format",
     "encode_header",
     "encode_packet",
+    "largest_allowed",
     "largest_value",
     "packet_sections",
 ]

@@ -49,3 +49,16 @@ class MalformedStreamError(ContainerError):
 
 class FieldValueError(ContainerError):
     """A value handed to the writer does not fit the format."""
+
+
+class LimitExceededError(FieldValueError):
+    """A value is past one of the format's limits (``container/limits.py``): on read, refused before any work."""
+
+
+class OrderError(ContainerError):
+    """A GOP packet is missing, repeated or out of place, or the stream ends before its declared frame count."""
+
+    def __init__(self, message: str, packet_number: int, offset: int) -> None:
+        super().__init__(message)
+        self.packet_number = packet_number
+        self.offset = offset

@@ -11,6 +11,7 @@ from container.byte_source import ByteSource, Tap
 from container.errors import (
     FieldValueError,
     HeaderCrcError,
+    LimitExceededError,
     MalformedStreamError,
     NotAStreamError,
     TruncatedStreamError,
@@ -94,10 +95,10 @@ def read_header(source: ByteSource) -> StreamHeader:
     try:
         fields = HeaderFields.parse_stream(tap)
         stored = HeaderCrc.parse_stream(source).header_crc
-    except ConstructError:
+    except ConstructError as error:
         if source.ended:
             raise _truncated(source) from None
-        raise
+        raise MalformedStreamError(f"the stream header breaks the format: {' '.join(str(error).split())}") from None
     computed = zlib.crc32(prefix + tap.data)
     if computed != stored:
         raise HeaderCrcError(
@@ -120,6 +121,8 @@ def _header_from(version: int, fields: Container) -> StreamHeader:
     enum_name(header.pixel_format, "the stream header's pixel_format")
     try:
         check_header(header)
+    except LimitExceededError as error:
+        raise LimitExceededError(f"the stream header is refused before any decoding: {error}") from None
     except FieldValueError as error:
         raise MalformedStreamError(f"the stream header is invalid: {error}") from None
     return header

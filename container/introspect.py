@@ -13,6 +13,7 @@ from construct import Array, Bytes, Const, Construct, Container, Enum, FormatFie
 from construct.core import evaluate
 
 from container.errors import FieldValueError, MalformedStreamError
+from container.limits import LIMITS
 
 _UNSIGNED_BITS = {"<B": 8, "<H": 16, "<L": 32, "<Q": 64}
 _FLOATS = {"<d": "f64"}
@@ -145,6 +146,11 @@ def largest_value(struct: Struct, path: str) -> int:
     if not (isinstance(con, FormatField) and con.fmtstr in _UNSIGNED_BITS):
         raise TypeError(f"field {path!r} is {type_name(con)}, not an unsigned integer")
     return 2 ** _UNSIGNED_BITS[con.fmtstr] - 1
+
+
+def largest_allowed(struct: Struct, path: str) -> int:
+    """The largest value a stream may hold at ``path``: the field's type, or its limit in ``LIMITS`` if tighter."""
+    return min(largest_value(struct, path), LIMITS.get(path, largest_value(struct, path)))
 
 
 def enum_name(value: object, where: str) -> str:

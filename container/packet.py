@@ -7,7 +7,7 @@ import zlib
 from construct import ConstError, ConstructError, Container
 
 from container.byte_source import ByteSource
-from container.errors import FieldValueError, MalformedStreamError, PacketCrcError, TruncatedStreamError
+from container.errors import FieldValueError, LimitExceededError, MalformedStreamError, PacketCrcError, TruncatedStreamError
 from container.introspect import check_fits, enum_name
 from container.records import PACKET, GopPacket
 from container.schema import SYNC, PacketBody, PacketFrame
@@ -55,14 +55,14 @@ def read_packet(source: ByteSource, number: int) -> GopPacket:
         raise MalformedStreamError(
             f"lost sync: {where} does not start with {SYNC.hex(' ')}; the stream is damaged or has trailing data"
         ) from None
-    except ConstructError:
+    except ConstructError as error:
         if source.ended:
             raise TruncatedStreamError(
                 f"truncated stream: the input ends at byte offset {source.offset}, inside {where} "
                 "(the file was cut short or the pipe closed early)",
                 offset=source.offset,
             ) from None
-        raise
+        raise MalformedStreamError(f"{where} breaks the format: {_one_line(error)}") from None
     computed = zlib.crc32(frame.body)
     if computed != frame.body_crc:
         raise PacketCrcError(
@@ -73,10 +73,12 @@ def read_packet(source: ByteSource, number: int) -> GopPacket:
     try:
         body = PacketBody.parse(frame.body)
     except ConstructError as error:
-        raise MalformedStreamError(f"{where} passes its CRC but its body breaks the format: {error}") from error
+        raise MalformedStreamError(f"{where} passes its CRC but its body breaks the format: {_one_line(error)}") from None
     packet = _packet_from(body, where)
     try:
         check_packet(packet)
+    except LimitExceededError as error:
+        raise LimitExceededError(f"{where} is refused before any decoding: {error}") from None
     except FieldValueError as error:
         raise MalformedStreamError(f"{where} is invalid: {error}") from None
     return packet
@@ -91,6 +93,11 @@ def packet_sections(packet: GopPacket, size: int) -> dict[str, int]:
     anchors = sum(len(anchor.data) for anchor in packet.anchors)
     payload = {"anchors": anchors, "codebook": len(packet.choices), "residual": len(packet.residual)}
     return {**payload, "framing": size - sum(payload.values())}
+
+
+def _one_line(error: Exception) -> str:
+    """``construct`` puts the field path and the reason on separate lines; our messages are one line."""
+    return " ".join(str(error).split())
 
 
 def _packet_from(body: Container, where: str) -> GopPacket:

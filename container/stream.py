@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 from container.byte_source import ByteSource
 from container.records import GopPacket, PacketRecord, StreamHeader
-from container.errors import FieldValueError, MalformedStreamError
+from container.errors import FieldValueError, MalformedStreamError, OrderError, TruncatedStreamError
 from container.header import encode_header, read_header
 from container.packet import encode_packet, packet_sections, read_packet
 from container.validate import check_packet_fits_header
@@ -49,7 +49,10 @@ class StreamReader:
     """Reads a stream front to back, exactly the bytes it needs; never seeks, so ``stream`` may be a pipe.
 
     The header is parsed and checked at construction; iterating yields one ``PacketRecord`` per GOP
-    packet, read only when asked for, until the input ends cleanly after a packet.
+    packet, read only when asked for, until the input ends cleanly after a packet. Packets must carry GOP
+    indices 0, 1, 2, ... and frame ranges that follow each other (``OrderError`` otherwise); a stream whose
+    header declares a frame count and whose packets end before it raises ``TruncatedStreamError`` after
+    its last packet has been yielded.
     """
 
     def __init__(self, stream: BinaryIO) -> None:
@@ -57,12 +60,14 @@ class StreamReader:
         self.header = read_header(self._source)
         self.header_size = self._source.offset
         self._packets_read = 0
+        self.frames_read = 0
 
     def __iter__(self) -> Iterator[PacketRecord]:
         while not self._source.at_end():
             start = self._source.offset
             number = self._packets_read
             packet = read_packet(self._source, number)
+            self._check_order(packet, number, start)
             try:
                 check_packet_fits_header(self.header, packet)
             except FieldValueError as error:
@@ -72,4 +77,34 @@ class StreamReader:
                 ) from None
             size = self._source.offset - start
             self._packets_read += 1
+            self.frames_read += packet.frame_count
             yield PacketRecord(packet=packet, size=size, sections=packet_sections(packet, size))
+        declared = self.header.frame_count
+        if declared is not None and self.frames_read < declared:
+            raise TruncatedStreamError(
+                f"truncated stream: it ends at byte offset {self._source.offset} after {self._packets_read} GOP "
+                f"packets and {self.frames_read} frames; its header declares {declared} frames "
+                "(the file was cut short or packets are missing)",
+                offset=self._source.offset,
+            )
+
+    def _check_order(self, packet: GopPacket, number: int, start: int) -> None:
+        where = f"GOP packet {number} (counting from 0) at byte offset {start}"
+        if packet.gop_index != number:
+            raise OrderError(
+                f"{where} carries GOP index {packet.gop_index}, expected {number}: "
+                + ("a packet is missing" if packet.gop_index > number else "a packet is repeated or out of order"),
+                packet_number=number, offset=start,
+            )
+        if packet.first_frame != self.frames_read:
+            raise OrderError(
+                f"{where} starts at frame {packet.first_frame}, expected {self.frames_read} after the packets before it",
+                packet_number=number, offset=start,
+            )
+        declared = self.header.frame_count
+        if declared is not None and packet.first_frame + packet.frame_count > declared:
+            raise OrderError(
+                f"{where} ends at frame {packet.first_frame + packet.frame_count}, past the header's "
+                f"{declared} frames",
+                packet_number=number, offset=start,
+            )

@@ -9,12 +9,34 @@ from __future__ import annotations
 import math
 
 from container.records import GopPacket, StreamHeader
-from container.errors import FieldValueError
+from container.errors import FieldValueError, LimitExceededError
+from container.limits import G_SCALE_RANGE, LIMITS, SHIFT_RANGE
 from container.schema import FRAME_COUNT_UNKNOWN
 
 
+def _check_limit(path: str, value: int) -> None:
+    if value > LIMITS[path]:
+        raise LimitExceededError(f"{path} = {value} is past this format's limit of {LIMITS[path]}")
+
+
+def check_header_limits(header: StreamHeader) -> None:
+    """Raise ``LimitExceededError`` if a header value is past ``container.limits``; costs nothing to run."""
+    sampler = header.sampler
+    for path, value in (
+        ("width", header.width), ("height", header.height), ("gop_length", header.gop_length),
+        ("sampler.num_steps", sampler.num_steps), ("sampler.tail_steps", sampler.tail_steps),
+        ("sampler.codebook_size", sampler.codebook_size), ("sampler.atoms", sampler.atoms),
+        ("prompt_length", len(header.prompt.encode("utf-8"))),
+    ):
+        _check_limit(path, value)
+    for name, value, (low, high) in (("shift", sampler.shift, SHIFT_RANGE), ("g_scale", sampler.g_scale, G_SCALE_RANGE)):
+        if not low <= value <= high:
+            raise LimitExceededError(f"sampler.{name} = {value} is outside this format's range [{low:g}, {high:g}]")
+
+
 def check_header(header: StreamHeader) -> None:
-    """Raise ``FieldValueError`` if the header's values contradict each other or the design."""
+    """Raise ``FieldValueError`` if the header's values contradict each other or the design, or
+    ``LimitExceededError`` if one is past the format's limits."""
     if header.fps <= 0:
         raise FieldValueError(f"fps = {header.fps} must be positive")
     for name in ("width", "height"):
@@ -40,10 +62,16 @@ def check_header(header: StreamHeader) -> None:
         raise FieldValueError(
             f"sampler.atoms = {sampler.atoms} must be between 1 and codebook_size = {sampler.codebook_size}"
         )
+    check_header_limits(header)
 
 
 def check_packet(packet: GopPacket) -> None:
-    """Raise ``FieldValueError`` if the packet's values contradict each other."""
+    """Raise ``FieldValueError`` if the packet's values contradict each other, ``LimitExceededError`` if
+    one is past the format's limits."""
+    for anchor in packet.anchors:
+        _check_limit("data_length", len(anchor.data))
+    if packet.atom_counts:
+        _check_limit("atom_counts", max(packet.atom_counts))
     if packet.frame_count < 1:
         raise FieldValueError(f"frame_count = {packet.frame_count} must be at least 1")
     roles = [anchor.role for anchor in packet.anchors]
@@ -56,6 +84,11 @@ def check_packet_fits_header(header: StreamHeader, packet: GopPacket) -> None:
     if packet.frame_count > header.gop_length:
         raise FieldValueError(
             f"GOP {packet.gop_index} carries {packet.frame_count} frames, more than gop_length = {header.gop_length}"
+        )
+    if packet.coded_steps > header.sampler.num_steps or packet.latent_frames > header.gop_length:
+        raise FieldValueError(
+            f"GOP {packet.gop_index} declares {packet.coded_steps} coded steps x {packet.latent_frames} latent frames; "
+            f"the header allows at most {header.sampler.num_steps} x {header.gop_length}"
         )
     codebook_size = header.sampler.codebook_size
     too_many = [count for count in packet.atom_counts if count > codebook_size]

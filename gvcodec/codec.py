@@ -32,8 +32,9 @@ from container import (
 )
 from gvcodec.anchors import ANCHOR_CODECS
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.errors import InputError, StreamError
+from gvcodec.errors import InputError, StreamError, stream_error
 from gvcodec.gop.allocation import AtomAllocation, check_reachable
+from gvcodec.gop.budget import check_fits_memory, machine_memory
 from gvcodec.gop.coder import EncoderSettings, GopCoder, StreamSetup, check_decodable, check_model_fits
 from gvcodec.gop.pixels import as_yuv420
 from gvcodec.io.frames import Yuv420Frame
@@ -195,13 +196,17 @@ class Decoder:
         dtype: str = "float32",
         backbone: Backbone | None = None,
         quiet: bool = False,
+        max_memory: int | None = None,
     ) -> None:
+        """``max_memory``: bytes a GOP may need (default: the device's memory); a stream whose GOPs need
+        more is refused with ``StreamLimitError`` before any decoding."""
         check_decodable(header)
         self.header = header
         self.mode = MODES[header.mode]
         self.quiet = quiet
         self.backbone = backbone or load_backbone(model, device, dtype)
         check_model_fits(header, self.backbone)
+        check_fits_memory(header, self.backbone, machine_memory(self.backbone.device) if max_memory is None else max_memory)
         self._coder = GopCoder(self.backbone, StreamSetup.of(header), quiet)
 
     def decode(self, packet: Packet | GopPacket | bytes | None) -> list[av.VideoFrame]:
@@ -224,7 +229,13 @@ class Decoder:
         """Like :meth:`decode`, as :class:`Yuv420Frame` planes (no copy into PyAV frames)."""
         if packet is None:
             return []
-        return self._coder.replay(self._parse(packet))
+        gop = self._parse(packet)
+        try:
+            return self._coder.replay(gop)
+        except StreamError as error:
+            if error.gop_index is None:
+                error.gop_index = gop.gop_index
+            raise
 
     def _parse(self, packet: Packet | GopPacket | bytes) -> GopPacket:
         if isinstance(packet, GopPacket):
@@ -233,7 +244,7 @@ class Decoder:
         try:
             return decode_packet(data)
         except ContainerError as error:
-            raise StreamError(str(error)) from error
+            raise stream_error(error) from error
 
 
 def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:
@@ -241,14 +252,14 @@ def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:
     try:
         reader = StreamReader(stream)
     except ContainerError as error:
-        raise StreamError(str(error)) from error
+        raise stream_error(error) from error
 
     def packets() -> Iterator[GopPacket]:
         try:
             for record in reader:
                 yield record.packet
         except ContainerError as error:
-            raise StreamError(str(error)) from error
+            raise stream_error(error) from error
 
     return reader.header, packets()
 

@@ -11,6 +11,7 @@ K = 16384, M = 64 costs 600 bits instead of 64 x 14 = 896.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from math import comb, inf, lgamma, log
 
 from gvcodec.errors import InputError
@@ -23,8 +24,12 @@ def _check_sizes(codebook_size: int, atoms: int) -> None:
         raise InputError(f"atom count must lie in [0, {codebook_size}] (the codebook size), got {atoms}")
 
 
+@lru_cache(maxsize=4096)
 def index_set_bits(codebook_size: int, atoms: int) -> int:
-    """Bits of one rank: ``ceil(log2 C(K, M))``, which is 0 when ``C(K, M) = 1``."""
+    """Bits of one rank: ``ceil(log2 C(K, M))``, which is 0 when ``C(K, M) = 1``.
+
+    Cached: a packet repeats a few atom counts thousands of times, and each exact binomial of a large K
+    costs milliseconds, so an input's bit count is computed in time linear in its length."""
     _check_sizes(codebook_size, atoms)
     return (comb(codebook_size, atoms) - 1).bit_length()
 

@@ -3,19 +3,21 @@
 :class:`EncoderOptions` is the declaration; each field carries an :class:`OptionSpec`. ``gvc-enc``'s
 parser (:func:`add_encoder_arguments`), the C API's keywords and ``gvc-bench``'s defaults are built
 from it, and :func:`check_option_ranges` checks a value against its spec before any model is loaded.
-Limits that come from the bitstream are asked of the container (:func:`container.largest_value`).
+Limits that come from the bitstream are asked of the container (:func:`container.largest_allowed`: the field's type or the format's limit).
 """
 from __future__ import annotations
 
 import argparse
 import functools
 import math
+import re
 import types
 import typing
 from dataclasses import Field, dataclass, field, fields
 from typing import Any
 
-from container import largest_value
+from container import largest_allowed
+from container.limits import G_SCALE_RANGE, SHIFT_RANGE
 from container.schema import HeaderFields, PacketBody
 from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, check_quality
 from gvcodec.backbones import Backbone
@@ -50,10 +52,10 @@ def option(default: Any, help: str, **spec: Any) -> Any:
 
 
 def _limit(path: str) -> int:
-    return largest_value(HeaderFields, path)
+    return largest_allowed(HeaderFields, path)
 
 
-MAX_ATOMS = largest_value(PacketBody, "atom_counts")
+MAX_ATOMS = largest_allowed(PacketBody, "atom_counts")
 """Most atoms one (coded step, latent frame) can keep: the packet's atom count field."""
 
 
@@ -73,9 +75,12 @@ class EncoderOptions:
     steps: int = option(20, "sampler steps N", low=1, high=_limit("sampler.num_steps"), c_api=True)
     tail_steps: int = option(3, "final uncoded ODE steps", low=0, high=_limit("sampler.tail_steps"), c_api=True)
     shift: float | None = option(
-        None, "timestep shift (default: the mode's, 3 for t2v, 5 for i2v and flf2v)", above=0, c_api=True
+        None, "timestep shift (default: the mode's, 3 for t2v, 5 for i2v and flf2v)", low=SHIFT_RANGE[0],
+        high=SHIFT_RANGE[1], c_api=True
     )
-    g_scale: float = option(3.0, "SDE noise scale g(t) = g_scale t^2", low=0, c_api=True)
+    g_scale: float = option(
+        3.0, "SDE noise scale g(t) = g_scale t^2", low=G_SCALE_RANGE[0], high=G_SCALE_RANGE[1], c_api=True
+    )
     gop: int = option(33, "frames per GOP, 4k+1", low=1, high=_limit("gop_length"), c_api=True)
     seed: int = option(0, "stream seed of the codebook", low=0, high=_limit("sampler.seed"), c_api=True)
     prompt: str = option("", "text prompt (models with a text encoder only)", c_api=True)
@@ -194,7 +199,7 @@ def check_options_for(options: EncoderOptions, backbone: Backbone) -> None:
 
 
 def check_picture_size(width: int, height: int) -> None:
-    """``InputError`` unless the stream header can hold ``width x height``."""
+    """``InputError`` unless the format allows ``width x height``."""
     largest = (_limit("width"), _limit("height"))
     if not (1 <= width <= largest[0] and 1 <= height <= largest[1]):
         raise InputError(f"picture size must be 1x1 to {largest[0]}x{largest[1]}, got {width}x{height}")
@@ -233,3 +238,14 @@ def options_from_arguments(args: argparse.Namespace) -> dict[str, Any]:
 def c_api_options() -> tuple[str, ...]:
     """The options ``gvc_encoder_config`` carries under their own names."""
     return tuple(option_field.name for option_field in fields(EncoderOptions) if spec_of(option_field).c_api)
+
+
+_MEMORY_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_memory(text: str) -> int:
+    """Bytes from ``"512M"``, ``"16G"``, ``"1.5T"`` or a plain byte count (binary units)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", text, re.IGNORECASE)
+    if not match or float(match.group(1)) <= 0:
+        raise InputError(f"--max-memory must be a positive size such as 512M, 16G or 1.5T, got {text!r}")
+    return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).upper()])

@@ -19,7 +19,7 @@ import constriction
 import numpy as np
 import torch
 
-from gvcodec.errors import InputError, StreamError
+from gvcodec.errors import InputError, StreamCorruptError
 
 B_MIN = 0.05
 _HEAD = struct.Struct("<Bfhh")
@@ -77,16 +77,23 @@ def decode_residual(data: bytes, channels: int, height: int, width: int) -> tupl
     """``(symbols (C, k, h, w), step)`` from a payload of :func:`encode_residual`."""
     fixed = _HEAD.size + 2 * channels
     if len(data) < fixed or (len(data) - fixed) % 4:
-        raise StreamError(f"the tail residual payload is {len(data)} bytes, not {fixed} plus whole 32-bit words")
+        raise StreamCorruptError(f"the tail residual payload is {len(data)} bytes, not {fixed} plus whole 32-bit words")
     frames, step, lowest, highest = _HEAD.unpack_from(data)
     if frames < 1 or not step > 0 or lowest > highest:
-        raise StreamError(f"the tail residual header is invalid: {frames} frames, step {step}, symbols {lowest}..{highest}")
+        raise StreamCorruptError(f"the tail residual header is invalid: {frames} frames, step {step}, symbols {lowest}..{highest}")
     scales = np.frombuffer(data, dtype="<f2", count=channels, offset=_HEAD.size)
+    # The range coder panics (a BaseException) on a scale it cannot use; the encoder writes none below B_MIN.
+    if not (np.all(np.isfinite(scales)) and np.all(scales >= np.float16(B_MIN))):
+        raise StreamCorruptError(f"the tail residual's Laplace scales must be finite and at least {B_MIN}, got {scales.tolist()}")
     words = np.frombuffer(data, dtype="<u4", offset=fixed).astype(np.uint32)
     model = _model(lowest, highest)
     means, spreads = _model_parameters(scales, frames * height * width)
     decoder = constriction.stream.queue.RangeDecoder(words)
-    symbols = np.asarray(decoder.decode(model, means, spreads), dtype=np.int32)
+    try:
+        decoded = decoder.decode(model, means, spreads)
+    except AssertionError as error:  # how constriction reports words its model cannot have produced
+        raise StreamCorruptError(f"the tail residual's coded symbols are damaged ({error})") from None
+    symbols = np.asarray(decoded, dtype=np.int32)
     return symbols.reshape(channels, frames, height, width), float(step)
 
 
@@ -94,7 +101,7 @@ def apply_residual(latent: torch.Tensor, symbols: np.ndarray, step: float) -> to
     """``latent`` ``(C, F', h, w)`` with ``step q`` added to its last ``k`` latent frames."""
     frames = symbols.shape[1]
     if frames > latent.shape[1] or symbols.shape[0] != latent.shape[0] or symbols.shape[2:] != latent.shape[2:]:
-        raise StreamError(
+        raise StreamCorruptError(
             f"the tail residual has shape {tuple(symbols.shape)}, which does not fit a latent of shape {tuple(latent.shape)}"
         )
     corrected = latent.clone()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from diffusers import FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, 
 from safetensors.torch import load_file, save_file
 
 from gvcodec.backbones import load_backbone, model_folder
-from gvcodec.backbones.fingerprint import cache_file, folder_fingerprint
+from gvcodec.backbones.fingerprint import folder_fingerprint
 from gvcodec.backbones.image import anchor_image
 from gvcodec.backbones.layout import read_layout
 from gvcodec.errors import InputError, ModelError
@@ -390,38 +391,19 @@ def test_fingerprint_changes_with_config_but_not_with_library_metadata(nano_fold
     assert folder_fingerprint(folder, *layout.fingerprint_inputs()) != nano.fingerprint
 
 
-def test_fingerprint_cache_lives_under_xdg_cache_home(nano, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    layout = read_layout(nano.layout.folder)
-    assert folder_fingerprint(layout.folder, *layout.fingerprint_inputs()) == nano.fingerprint
-    entries = json.loads((tmp_path / "xdg" / "gvcodec" / "fingerprints.json").read_text())["files"]
-    assert str(layout.folder / "vae" / "diffusion_pytorch_model.safetensors") in entries
-
-
-def test_fingerprint_uses_cached_digest_while_size_and_mtime_match(nano, monkeypatch: pytest.MonkeyPatch, tmp_path):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    layout = read_layout(nano.layout.folder)
-    folder_fingerprint(layout.folder, *layout.fingerprint_inputs())
-    cache = json.loads(cache_file().read_text())
-    key = str(layout.folder / "vae" / "diffusion_pytorch_model.safetensors")
-    cache["files"][key]["sha256"] = "00" * 32
-    cache_file().write_text(json.dumps(cache))
-    assert folder_fingerprint(layout.folder, *layout.fingerprint_inputs()) != nano.fingerprint
-    cache["files"][key]["mtime_ns"] += 1
-    cache_file().write_text(json.dumps(cache))
-    assert folder_fingerprint(layout.folder, *layout.fingerprint_inputs()) == nano.fingerprint
-
-
-@pytest.mark.parametrize("garbage", ["{not json", "[]", '{"version": 1, "files": {"x": {"size": "big"}}}', ""])
-def test_corrupt_fingerprint_cache_is_ignored_and_rewritten(
-    nano, garbage: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_a_weight_file_changed_in_place_with_size_and_mtime_restored_changes_the_fingerprint(
+    nano, tmp_path: Path
 ):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    cache_file().parent.mkdir(parents=True)
-    cache_file().write_text(garbage)
-    layout = read_layout(nano.layout.folder)
-    assert folder_fingerprint(layout.folder, *layout.fingerprint_inputs()) == nano.fingerprint
-    assert len(json.loads(cache_file().read_text())["files"]) == len(layout.fingerprint_inputs()[1])
+    folder = copy_folder(nano.layout.folder, tmp_path / "weights")
+    assert load_backbone(str(folder)).fingerprint == nano.fingerprint
+    weights = folder / "vae" / "diffusion_pytorch_model.safetensors"
+    before = weights.stat()
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0x01
+    weights.write_bytes(bytes(data))
+    os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert weights.stat().st_size == before.st_size and weights.stat().st_mtime_ns == before.st_mtime_ns
+    assert load_backbone(str(folder)).fingerprint != nano.fingerprint
 
 
 # --- folder and option errors -----------------------------------------------------------------------------

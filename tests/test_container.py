@@ -37,6 +37,7 @@ from container import (
     encode_header,
     encode_packet,
 )
+from container.limits import G_SCALE_RANGE, LIMITS, SHIFT_RANGE
 from container.schema import FILE_HEADER, PacketBody, PacketFrame
 from tests.helpers import REPO, eval_clip
 
@@ -63,7 +64,7 @@ def _packet(gop_index: int, payload: int = 100) -> GopPacket:
     return GopPacket(
         gop_index=gop_index,
         first_frame=16 * gop_index,
-        frame_count=17 if gop_index < 2 else 8,
+        frame_count=16 if gop_index < 2 else 8,
         anchors=anchors,
         coded_steps=17,
         latent_frames=5,
@@ -124,26 +125,26 @@ def test_packet_bytes_follow_the_specified_layout() -> None:
         assert decode_packet(_spec_packet(packet)) == packet
 
 
-_samplers = st.integers(1, 65535).flatmap(
+_samplers = st.integers(1, LIMITS["sampler.num_steps"]).flatmap(
     lambda steps: st.builds(
         SamplerParams,
         num_steps=st.just(steps),
         tail_steps=st.integers(0, steps),
-        shift=st.floats(min_value=1e-6, max_value=1e6),
-        g_scale=st.floats(min_value=0.0, max_value=1e6),
-        codebook_size=st.integers(1, 2**32 - 1),
+        shift=st.floats(*SHIFT_RANGE),
+        g_scale=st.floats(*G_SCALE_RANGE),
+        codebook_size=st.integers(1, LIMITS["sampler.codebook_size"]),
         atoms=st.just(1),
         seed=st.integers(0, 2**32 - 1),
     )
 )
 _headers = st.builds(
     StreamHeader,
-    width=st.integers(1, 65535),
-    height=st.integers(1, 65535),
+    width=st.integers(1, LIMITS["width"]),
+    height=st.integers(1, LIMITS["height"]),
     fps=st.builds(Fraction, st.integers(1, 2**32 - 1), st.integers(1, 2**32 - 1)),
     frame_count=st.none() | st.integers(0, 2**64 - 2),
     mode=st.sampled_from(["t2v", "i2v", "flf2v"]),
-    gop_length=st.integers(0, 16383).map(lambda k: 4 * k + 1),
+    gop_length=st.integers(0, (LIMITS["gop_length"] - 1) // 4).map(lambda k: 4 * k + 1),
     fingerprint=st.binary(min_size=32, max_size=32),
     sampler=_samplers,
     prompt=st.text(max_size=40),
@@ -151,7 +152,7 @@ _headers = st.builds(
 
 
 @settings(max_examples=60, deadline=None)
-@given(_headers, st.integers(1, 65535))
+@given(_headers, st.integers(1, LIMITS["sampler.atoms"]))
 def test_any_valid_header_round_trips(header: StreamHeader, atoms: int) -> None:
     sampler = dataclasses.replace(header.sampler, atoms=min(atoms, header.sampler.codebook_size))
     header = dataclasses.replace(header, sampler=sampler)
@@ -178,7 +179,7 @@ _packets = st.tuples(st.integers(0, 6), st.integers(0, 6)).flatmap(
         anchors=_anchors,
         coded_steps=st.just(shape[0]),
         latent_frames=st.just(shape[1]),
-        atom_counts=st.lists(st.integers(0, 65535), min_size=shape[0] * shape[1], max_size=shape[0] * shape[1]),
+        atom_counts=st.lists(st.integers(0, LIMITS["atom_counts"]), min_size=shape[0] * shape[1], max_size=shape[0] * shape[1]),
         choices=st.binary(max_size=200),
         residual=st.binary(max_size=50),
     )
@@ -403,7 +404,7 @@ def test_a_header_value_the_format_cannot_hold_raises_before_writing(changes: di
     ("changes", "message"),
     [
         ({"atom_counts": (64,) * 84}, r"atom_counts has 84 entries; the format needs coded_steps \* latent_frames"),
-        ({"atom_counts": (16385,) * 85}, r"keeps 16385 atoms .* more than codebook_size = 16384"),
+        ({"atom_counts": (1025,) * 85}, r"atom_counts = 1025 is past this format's limit of 1024"),
         ({"gop_index": 2**32}, r"gop_index = 4294967296 does not fit u32"),
         ({"frame_count": 18}, r"carries 18 frames, more than gop_length = 17"),
         ({"frame_count": 0}, r"frame_count = 0 must be at least 1"),

@@ -42,6 +42,8 @@ class Backbone(Protocol):
     latent_channels: int
     temporal_factor: int
     pixel_multiple: int
+    # Token positions along any axis (latent frames, token rows, token columns) the rotary table covers.
+    max_positions: int
     accepts_prompt: bool
     # Capabilities the modes ask for (gvcodec.modes.base.Capabilities): whether the model takes a frame
     # mask and condition latent, and of how many anchor frames it needs CLIP tokens (0: none).

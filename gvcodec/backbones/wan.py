@@ -71,6 +71,7 @@ class WanBackbone:
         self.latent_channels = layout.latent_channels
         self.temporal_factor = layout.temporal_factor
         self.pixel_multiple = layout.pixel_multiple
+        self.max_positions = int(transformer.config.rope_max_seq_len)
         self.accepts_prompt = text is not None
         self.anchored = layout.anchored
         self.image_anchors = layout.image_anchors
@@ -294,6 +295,9 @@ def load_wan(folder: Path, name: str, device: torch.device, dtype: torch.dtype) 
             image = (processor, image_encoder.to(device).eval())
     except (OSError, ValueError, SafetensorError) as error:
         raise ModelError(f"model folder {folder} could not be loaded: {error}") from error
+    # Hashed again once loaded: the fingerprint must be of the bytes the models were built from.
+    if folder_fingerprint(folder, *layout.fingerprint_inputs()) != fingerprint:
+        raise ModelError(f"model folder {folder} changed while it was being loaded; load it again once it is stable")
     return WanBackbone(
         layout=layout,
         name=name,

@@ -12,12 +12,12 @@ import time
 
 from tqdm import tqdm
 
-from gvcodec.cli.common import run_command
+from gvcodec.cli.common import argument_type, run_command
 from gvcodec.codec import Decoder, read_stream
 from gvcodec.io.binary import open_binary_input
 from gvcodec.io.frames import VideoInfo
 from gvcodec.io.open import open_output
-from gvcodec.options import add_model_arguments
+from gvcodec.options import add_model_arguments, parse_memory
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("input", help=".gvc file, or '-' for stdin")
     parser.add_argument("-o", "--output", required=True, help="output .y4m/.yuv/.mp4/.mkv file, or '-' for y4m on stdout")
     add_model_arguments(parser)
+    parser.add_argument(
+        "--max-memory", type=argument_type(parse_memory), default=None,
+        help="refuse a stream whose GOPs need more memory than this, e.g. 16G (default: what the device has)",
+    )
     return parser
 
 
@@ -34,7 +38,9 @@ def decode(args: argparse.Namespace) -> None:
     with contextlib.ExitStack() as stack:
         stream = stack.enter_context(open_binary_input(args.input))
         header, packets = read_stream(stream)
-        decoder = Decoder(header, model=args.model, device=args.device, dtype=args.dtype, quiet=args.quiet)
+        decoder = Decoder(
+            header, model=args.model, device=args.device, dtype=args.dtype, quiet=args.quiet, max_memory=args.max_memory
+        )
         info = VideoInfo(width=header.width, height=header.height, fps=header.fps, frame_count=header.frame_count)
         sink = stack.enter_context(open_output(args.output, info))
         bar = stack.enter_context(tqdm(total=header.frame_count, desc="gvc-dec", unit="frame", disable=args.quiet))

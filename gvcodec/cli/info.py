@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 from container import ContainerError, StreamReader
 from gvcodec.cli.common import run_command
 from gvcodec.combinatorial import choice_bits
-from gvcodec.errors import StreamError
+from gvcodec.errors import stream_error
 from gvcodec.io.binary import open_binary_input
 
 
@@ -31,7 +31,7 @@ def stream_report(stream: BinaryIO) -> dict[str, Any]:
         reader = StreamReader(stream)
         records = list(reader)
     except ContainerError as error:
-        raise StreamError(str(error)) from error
+        raise stream_error(error) from error
     header = reader.header
     sampler = header.sampler
     gops = []

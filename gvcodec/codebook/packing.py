@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from gvcodec.codebook.keys import AtomChoice
 from gvcodec.combinatorial import choice_bits, index_set_bits, rank_index_set, unrank_index_set
-from gvcodec.errors import StreamError
+from gvcodec.errors import StreamCorruptError
 
 def pack_choices(choices: Sequence[AtomChoice], codebook_size: int) -> bytes:
     """Per choice, the index-set rank (``ceil(log2 C(K, M))`` bits) then ``M`` sign bits (1 = negative),
@@ -29,20 +29,20 @@ def unpack_choices(payload: bytes, counts: Sequence[int], codebook_size: int) ->
     """Inverse of ``pack_choices`` given each choice's atom count; raises ``StreamError`` on a damaged payload."""
     for count in counts:
         if not 0 <= count <= codebook_size:
-            raise StreamError(
+            raise StreamCorruptError(
                 f"atom count {count} does not fit a codebook of {codebook_size} atoms; the stream is damaged"
             )
     total_bits = sum(choice_bits(codebook_size, count) for count in counts)
     expected = -(-total_bits // 8)
     if len(payload) != expected:
-        raise StreamError(
+        raise StreamCorruptError(
             f"atom choice payload has {len(payload)} bytes, but {len(counts)} choices from a codebook of "
             f"{codebook_size} atoms need exactly {expected}; the stream is damaged or truncated"
         )
     value = int.from_bytes(payload, "big")
     padding = expected * 8 - total_bits
     if value & ((1 << padding) - 1):
-        raise StreamError("atom choice payload has non-zero padding bits; the stream is damaged")
+        raise StreamCorruptError("atom choice payload has non-zero padding bits; the stream is damaged")
     value >>= padding
     position = total_bits
     choices = []
@@ -53,7 +53,7 @@ def unpack_choices(payload: bytes, counts: Sequence[int], codebook_size: int) ->
         position -= count
         sign_bits = (value >> position) & ((1 << count) - 1)
         if rank >= math.comb(codebook_size, count):
-            raise StreamError(
+            raise StreamCorruptError(
                 f"index-set rank {rank} exceeds C({codebook_size}, {count}) - 1; the stream is damaged"
             )
         signs = tuple(-1 if (sign_bits >> (count - 1 - i)) & 1 else 1 for i in range(count))

@@ -22,7 +22,7 @@ from container import Anchor, GopPacket, StreamHeader
 from gvcodec.anchors import ANCHOR_CODECS, code_anchor, decode_anchor
 from gvcodec.backbones import Backbone, Condition
 from gvcodec.codebook import GENERATORS, pack_choices, unpack_choices
-from gvcodec.errors import ModelError, StreamError
+from gvcodec.errors import ModelError, StreamCorruptError, StreamError, StreamLimitError, StreamUnsupportedError
 from gvcodec.gop.allocation import AtomAllocation
 from gvcodec.gop.geometry import GopGeometry, gop_geometry
 from gvcodec.gop.pixels import condition_tensor, frames_to_video, video_to_frames
@@ -64,12 +64,12 @@ class StreamSetup:
 def check_decodable(header: StreamHeader) -> None:
     """``StreamError`` unless this release implements the stream's atom generator and mode."""
     if header.atom_generator not in GENERATORS:
-        raise StreamError(
+        raise StreamUnsupportedError(
             f"the stream needs atom generator {header.atom_generator}; this release implements "
             f"{', '.join(map(str, GENERATORS))}"
         )
     if header.mode not in MODES:
-        raise StreamError(f"the stream uses mode {header.mode!r}, which this release cannot decode")
+        raise StreamUnsupportedError(f"the stream uses mode {header.mode!r}, which this release cannot decode")
 
 
 def check_model_fits(header: StreamHeader, backbone: Backbone) -> None:
@@ -81,9 +81,19 @@ def check_model_fits(header: StreamHeader, backbone: Backbone) -> None:
             "decode with the model folder the stream was encoded with (--model)"
         )
     if (header.gop_length - 1) % backbone.temporal_factor:
-        raise StreamError(
+        raise StreamUnsupportedError(
             f"the stream's GOPs are {header.gop_length} frames long; model {backbone.name!r} codes "
             f"{backbone.temporal_factor}k + 1 frames"
+        )
+    full = gop_geometry(0, 0, header.gop_length, header.width, header.height, backbone.temporal_factor,
+                        backbone.pixel_multiple)
+    positions = (full.latent_frames, full.padded_height // backbone.pixel_multiple,
+                 full.padded_width // backbone.pixel_multiple)
+    if max(positions) > backbone.max_positions:
+        raise StreamLimitError(
+            f"a {header.width}x{header.height} GOP of {header.gop_length} frames is {' x '.join(map(str, positions))} "
+            f"tokens (frames x rows x columns); model {backbone.name!r} positions at most {backbone.max_positions} "
+            "along each"
         )
 
 
@@ -172,7 +182,7 @@ class GopCoder:
         """Decode one GOP packet, the next in stream order for a chained mode, into its new frames."""
         setup = self.setup
         if setup.mode.chained and packet.gop_index != self._chain.gop_index:
-            raise StreamError(
+            raise StreamCorruptError(
                 f"mode {setup.mode.name} chains GOPs: GOP {self._chain.gop_index} is due, got GOP {packet.gop_index}; "
                 "decode the packets in stream order from the first"
             )
@@ -180,7 +190,7 @@ class GopCoder:
         try:
             recorded = unpack_choices(packet.choices, packet.atom_counts, setup.params.codebook_size)
         except StreamError as error:
-            raise StreamError(f"GOP {packet.gop_index}: {error}") from error
+            raise StreamCorruptError(f"GOP {packet.gop_index}: {error}", gop_index=packet.gop_index) from error
         self._check_geometry(packet, geometry)
         decoded = _decode_anchors(packet, self._roles(geometry), setup)
         condition, last = self._condition(geometry, decoded)
@@ -191,7 +201,7 @@ class GopCoder:
             try:
                 symbols, step = decode_residual(packet.residual, channels, latent_height, latent_width)
             except StreamError as error:
-                raise StreamError(f"GOP {packet.gop_index}: {error}") from error
+                raise StreamCorruptError(f"GOP {packet.gop_index}: {error}", gop_index=packet.gop_index) from error
             latent = apply_residual(latent, symbols, step)
         outputs = self._finish(geometry, latent)
         self._advance(geometry, outputs, last, None)
@@ -236,13 +246,13 @@ class GopCoder:
     def _check_geometry(self, packet: GopPacket, geometry: GopGeometry) -> None:
         coded_steps = self.setup.params.sampler.coded_steps
         if packet.latent_frames != geometry.latent_frames or packet.coded_steps != coded_steps:
-            raise StreamError(
+            raise StreamCorruptError(
                 f"GOP {packet.gop_index} is inconsistent: {packet.latent_frames} latent frames x {packet.coded_steps} "
                 f"coded steps, expected {geometry.latent_frames} x {coded_steps}"
             )
         most = self.setup.mode.new_frames(packet.gop_index, self.setup.gop_length)
         if not 1 <= packet.frame_count <= most:
-            raise StreamError(
+            raise StreamCorruptError(
                 f"GOP {packet.gop_index} claims {packet.frame_count} new frames; in mode {self.setup.mode.name} "
                 f"it can hold 1 to {most}"
             )
@@ -264,15 +274,18 @@ def _decode_anchors(packet: GopPacket, roles: tuple[str, ...], setup: StreamSetu
     """Step 2, decoder: the GOP's anchors decoded by role, after checking they are the ones its mode codes."""
     found = tuple(anchor.role for anchor in packet.anchors)
     if found != roles:
-        raise StreamError(
+        raise StreamCorruptError(
             f"GOP {packet.gop_index} carries anchors {list(found)}; mode {setup.mode.name} codes {list(roles)} there"
         )
     decoded = {}
     for anchor in packet.anchors:
         if anchor.codec not in ANCHOR_CODECS:
-            raise StreamError(f"GOP {packet.gop_index}: anchor codec {anchor.codec!r} is not supported by this release")
+            raise StreamUnsupportedError(
+                f"GOP {packet.gop_index}: anchor codec {anchor.codec!r} is not supported by this release",
+                gop_index=packet.gop_index,
+            )
         try:
             decoded[anchor.role] = decode_anchor(anchor.data, anchor.codec, setup.width, setup.height)
         except StreamError as error:
-            raise StreamError(f"GOP {packet.gop_index}, {anchor.role} anchor: {error}") from error
+            raise StreamCorruptError(f"GOP {packet.gop_index}, {anchor.role} anchor: {error}", gop_index=packet.gop_index) from error
     return decoded
