@@ -122,8 +122,10 @@ def test_ffplay_player_missing_from_path_is_reported(
 def test_window_plays_every_frame_once_in_order_at_the_stream_rate(store: GopStore, pygame) -> None:
     shown = WindowPlayer(store, "test", autoexit=True).run()
     assert indices(shown) == list(range(FRAMES))
-    gaps = np.diff([frame.at for frame in shown])
-    assert gaps.min() > 0.8 * PERIOD
+    # Frame k is never shown before k periods after frame 0 (a late frame may be followed by a quick one: the
+    # player keeps the stream's schedule rather than adding each delay to the rest of the clip).
+    elapsed = np.array([frame.at - shown[0].at for frame in shown])
+    assert bool((elapsed >= np.arange(FRAMES) * PERIOD - 0.01).all()), elapsed
     assert shown[-1].at - shown[0].at < (FRAMES - 1) * PERIOD + 0.5
 
 
