@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from gvcodec.backbones import load_backbone
+from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.bench.machine import run_context, set_threads, write_record
 from gvcodec.bench.points import load_clip
 from gvcodec.cli.common import run_command
@@ -28,17 +28,12 @@ from gvcodec.codec import Encoder, decode_stream, encode_stream
 from gvcodec.colour import yuv420_to_rgb
 from gvcodec.errors import InputError
 from gvcodec.metrics.psnr import frame_psnr_rgb
+from gvcodec.train.evaluate import position_means
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "testvideos"
 
 
-def position_means(curves: Sequence[Sequence[float]]) -> list[float]:
-    """Mean by position over curves of unequal length, for the positions every curve reaches."""
-    common = min(len(curve) for curve in curves)
-    return [sum(curve[p] for curve in curves) / len(curves) for p in range(common)]
-
-
-def vae_curve(backbone, video: torch.Tensor) -> list[float]:
+def vae_curve(backbone: Backbone, video: torch.Tensor) -> list[float]:
     """Per-frame PSNR-RGB of the VAE alone on ``(3, F, H, W)`` (F = 4k + 1), cropped to the pixel multiple."""
     multiple = backbone.pixel_multiple
     height, width = video.shape[2] // multiple * multiple, video.shape[3] // multiple * multiple

@@ -13,7 +13,7 @@ from safetensors import safe_open
 
 from gvcodec.train.archive import pack_parts
 from gvcodec.train.cli import main
-from gvcodec.train.evaluate import T_BUCKETS, bucket_times
+from gvcodec.train.evaluate import T_BUCKETS, bucket_times, position_means
 from gvcodec.train.measures import psnr_from_mse
 from gvcodec.train.schedules import sample_training_times, shift_time, warmup_cosine
 from tests.helpers import shared_path
@@ -203,3 +203,7 @@ def test_pack_parts_splits_and_removes_stale_parts(tmp_path: Path) -> None:
     assert sorted((tmp_path / "out").iterdir()) == parts
     with tarfile.open(fileobj=io.BytesIO(b"".join(p.read_bytes() for p in parts))) as archive:
         assert archive.extractfile("m/blob.bin").read() == b"small"
+
+
+def test_position_means_average_only_the_positions_every_curve_reaches() -> None:
+    assert position_means([[1.0, 2.0, 3.0], [3.0, 4.0]]) == [2.0, 3.0]

@@ -115,7 +115,7 @@ def save_state(run_dir: Path, state: TrainingState) -> None:
 def _half_precision(model: torch.nn.Module) -> torch.nn.Module:
     """A CPU copy in float16, except the float32 skeleton buffers."""
     copied = copy.deepcopy(model).to("cpu")
-    for name, parameter in copied.named_parameters():
+    for parameter in copied.parameters():
         parameter.data = parameter.data.to(WEIGHT_DTYPE)
     for name, buffer in copied.named_buffers():
         if name.split(".")[-1] not in FLOAT32_BUFFERS:

@@ -29,6 +29,12 @@ T_BUCKETS = ((0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.0))
 T_PER_BUCKET = 2
 
 
+def position_means(curves: Sequence[Sequence[float]]) -> list[float]:
+    """Mean by position over curves of unequal length, for the positions every curve reaches."""
+    common = min(len(curve) for curve in curves)
+    return [sum(curve[p] for curve in curves) / len(curves) for p in range(common)]
+
+
 @dataclass
 class ClipResult:
     """Metrics of one evaluation clip."""
@@ -64,8 +70,7 @@ class Evaluation:
 
     def frame_curve(self) -> list[float]:
         """PSNR by frame position, averaged over the clips, for the positions every clip reaches."""
-        common = min(len(c.frame_psnr) for c in self.clips)
-        return [sum(c.frame_psnr[p] for c in self.clips) / len(self.clips) for p in range(common)]
+        return position_means([c.frame_psnr for c in self.clips])
 
     def mean_flow_loss(self, mode: str) -> list[float]:
         """Per-bucket loss of ``mode`` averaged over clips."""

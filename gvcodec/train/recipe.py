@@ -120,13 +120,16 @@ def run_round(plan: RoundPlan, state: TrainingState, after_export: Callable[[], 
         if vae_changed or state.prior is None:
             mean, std = latent_statistics(cache.clean)
             state.vae.register_to_config(latents_mean=mean, latents_std=std)
-            normalised = cache.normalised(mean, std)
+        config = state.vae.config
+        normalised = cache.normalised(config.latents_mean, config.latents_std)
+        del cache
+        if vae_changed or state.prior is None:
             log_power = fit_log_power(normalised.clean)
             state.prior = GaussianLatentPrior(channels=log_power.shape[0], grid=tuple(log_power.shape[1:]))
             state.prior.log_power.copy_(log_power)
-            record["latents"] = {"cache_items": len(cache), "frames": plan.cache_frames, "crop": list(plan.cache_crop),
-                                 "scale": std[0]}
-            tqdm.write(f"latent scale {std[0]:.4f}, prior spectrum fitted on {len(cache)} windows")
+            record["latents"] = {"cache_items": len(normalised), "frames": plan.cache_frames,
+                                 "crop": list(plan.cache_crop), "scale": config.latents_std[0]}
+            tqdm.write(f"latent scale {config.latents_std[0]:.4f}, prior spectrum fitted on {len(normalised)} windows")
         export()
         if flow_left:
             del clips
@@ -135,10 +138,9 @@ def run_round(plan: RoundPlan, state: TrainingState, after_export: Callable[[], 
             if state.flow_optimizer_state is not None and not vae_changed:
                 optimizer.load_state_dict(state.flow_optimizer_state)
             flow_clock = clock("flow", plan.flow.seconds)
-            config = state.vae.config
             report = train_flow(
-                state.transformer, state.prior, cache.normalised(config.latents_mean, config.latents_std),
-                plan.flow, plan.device, optimizer, flow_clock, seed=len(state.history),
+                state.transformer, state.prior, normalised, plan.flow, plan.device, optimizer, flow_clock,
+                seed=len(state.history),
             )
             state.flow_optimizer_state = optimizer.state_dict()
             state.spent["flow"] = flow_clock.spent
