@@ -26,13 +26,17 @@ class HeaderCrcError(ContainerError):
     """The file header's bytes do not match its CRC-32."""
 
 
-class PacketCrcError(ContainerError):
-    """A GOP packet's body does not match its CRC-32."""
+class PacketError(ContainerError):
+    """An error about one GOP packet: its number in the stream and the byte offset where it starts."""
 
     def __init__(self, message: str, packet_number: int, offset: int) -> None:
         super().__init__(message)
         self.packet_number = packet_number
         self.offset = offset
+
+
+class PacketCrcError(PacketError):
+    """A GOP packet's body does not match its CRC-32."""
 
 
 class TruncatedStreamError(ContainerError):
@@ -55,10 +59,5 @@ class LimitExceededError(FieldValueError):
     """A value is past one of the format's limits (``container/limits.py``): on read, refused before any work."""
 
 
-class OrderError(ContainerError):
+class OrderError(PacketError):
     """A GOP packet is missing, repeated or out of place, or the stream ends before its declared frame count."""
-
-    def __init__(self, message: str, packet_number: int, offset: int) -> None:
-        super().__init__(message)
-        self.packet_number = packet_number
-        self.offset = offset

@@ -78,3 +78,20 @@ class Mode(ABC):
     @abstractmethod
     def unsupported_by(self, backbone: Capabilities) -> str | None:
         """Why ``backbone`` cannot code this mode (completing "the model ..."), or ``None`` when it can."""
+
+
+ANCHOR_COUNT_WORDS = {1: "one", 2: "two"}
+
+
+def anchored_unsupported(backbone: Capabilities, mode: str, anchors: int) -> str | None:
+    """Why ``backbone`` cannot code a mode conditioned on ``anchors`` frames (completing "the model ..."), or
+    ``None``: it needs the frame mask and condition latent, and CLIP tokens of no anchor or of exactly these."""
+    if not backbone.anchored:
+        return "is text-to-video only: its transformer takes no frame mask and condition latent"
+    given = backbone.image_anchors
+    if given not in (0, anchors):
+        return (
+            f"conditions every GOP on CLIP tokens of {given} anchor frame{'s' if given != 1 else ''}, "
+            f"{mode} has {ANCHOR_COUNT_WORDS[anchors]}"
+        )
+    return None

@@ -7,7 +7,7 @@ the shared frame is output once, by GOP ``g - 1``.
 """
 from __future__ import annotations
 
-from gvcodec.modes.base import Capabilities, Frame, Mode
+from gvcodec.modes.base import Capabilities, Frame, Mode, anchored_unsupported
 
 
 class FLF2V(Mode):
@@ -30,11 +30,7 @@ class FLF2V(Mode):
         return last
 
     def unsupported_by(self, backbone: Capabilities) -> str | None:
-        if not backbone.anchored:
-            return "is text-to-video only: its transformer takes no frame mask and condition latent"
-        if backbone.image_anchors not in (0, 2):
-            return f"conditions every GOP on CLIP tokens of {backbone.image_anchors} anchor frame, flf2v has two"
-        return None
+        return anchored_unsupported(backbone, self.name, 2)
 
 
 MODE = FLF2V()

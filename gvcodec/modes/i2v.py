@@ -11,7 +11,7 @@ tail latent correction (:mod:`gvcodec.residual`).
 """
 from __future__ import annotations
 
-from gvcodec.modes.base import Capabilities, Frame, Mode
+from gvcodec.modes.base import Capabilities, Frame, Mode, anchored_unsupported
 
 
 class I2V(Mode):
@@ -31,11 +31,7 @@ class I2V(Mode):
         return outputs[-1]
 
     def unsupported_by(self, backbone: Capabilities) -> str | None:
-        if not backbone.anchored:
-            return "is text-to-video only: its transformer takes no frame mask and condition latent"
-        if backbone.image_anchors not in (0, 1):
-            return f"conditions every GOP on CLIP tokens of {backbone.image_anchors} anchor frames, i2v has one"
-        return None
+        return anchored_unsupported(backbone, self.name, 1)
 
 
 MODE = I2V()
