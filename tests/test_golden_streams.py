@@ -53,19 +53,19 @@ CASES = [
     Case(
         "i2v_generator1", "i2v", 1,
         "3a1e4e0b8b261e6c86e55fa6828ae82017248f5b102d10fd05665fce51504011",
-        "f4bfeba8f1a9c1bc578aedb4beab1058e26ea44e2e857ac4f76a4a1d546f2954"),
+        "a9ca61426c6e76c325e1d21a5ccae63c1be594ed32fb6e3a0f8efc738f38ea7d"),
     Case(
         "i2v_generator2", "i2v", 2,
         "2b726bf99695ec613557c24506c954076c49be16077ef4c5cdba5dfd8684722c",
-        "eb468f6aefeb4cde3cebd455ed47abcf7078c6d5038bd672e6e3138d05051b8f"),
+        "e0406dea5821a5c2f1f1cf0315dad852796953d64418772a644d045b8abc902a"),
     Case(
         "flf2v_generator1", "flf2v", 1,
         "33fd2941a8344afc747df338171c61b993247ea82d372d43f28c1773e05b92ff",
-        "476b4d6e4d077bbb97d1066d247bc2269e196831b2642f4298dcd4047795f1b4"),
+        "43a2c9b8872aea0bfa610df888baec742c09c4a9364c29e228e1f54283a7250e"),
     Case(
         "flf2v_generator2", "flf2v", 2,
         "02feee3a472ce5b5b099e06c1d8673516fba246f183257d5a1a4d49be8ae9fc7",
-        "e8e895831ced5bf75c283ef4c9a5ef268ef5b34b43b85a1a7ce22f1d5646ada8"),
+        "a7ee38b90343a9821e869988423b32f3c7ebfdcf8f8a00c338af185a04269b6e"),
     Case(
         "t2v_padded", "t2v", 2,
         "4d6067a4ec4a2aa89899c577e43054091d159ee633625e8ea8f84e50f30ecd2e",
@@ -73,11 +73,11 @@ CASES = [
     Case(
         "i2v_target_bpp", "i2v", 2,
         "edcece9e669f77c346f186a251b4ed83398922eafe26f528321c357fd14fa1c9",
-        "e40eec83ba545b4ff58f539764d63d91b185ddd9a9bd5fff3c459d6c310f627e", options={"target_bpp": 0.15, "tail_frames": 1}),
+        "98a8bf6443ca718b21cf84afa6d13f90f0d8e11e2189471e1b843aa8b39520c6", options={"target_bpp": 0.15, "tail_frames": 1}),
     Case(
         "flf2v_padded_residual", "flf2v", 1,
         "fb8bbd06da76ef236456f040b00e2d017e2b3f8bb0f59387e6961737d2d7b976",
-        "3b26c15af69d261efec4bd45000c8d987e01992182e70bc39ba74e53b4f5f8ff", size=(56, 40), options={"tail_frames": 1, "tail_atoms": 16}),
+        "36843d1803e4fa24f214fc7aae60028d5e6f4764f0348254cbab9333d4d7f374", size=(56, 40), options={"tail_frames": 1, "tail_atoms": 16}),
 ]
 
 

@@ -9,7 +9,8 @@ Both run the same steps in the same order, so no GOP-level step is written twice
 4. trajectory: one sampler run, searching the codebook toward the target latent (encoder) or replaying
    the recorded choices (decoder);
 5. tail correction: the quantised ``x0 - x0_rec`` of the last latent frames, added to the latent;
-6. finish: VAE decode, padding and overlap removed;
+6. finish: VAE decode, padding and overlap removed, and each intra-coded anchor shown as decoded at its
+   position (the stream carries that picture; the generated one at its place is only an estimate of it);
 7. chain: what the mode carries over to the next GOP.
 """
 from __future__ import annotations
@@ -163,7 +164,7 @@ class GopCoder:
             residual = encode_residual(symbols, settings.residual_step)
             latent = apply_residual(latent, symbols, settings.residual_step)
         # The VAE decode is the dearest stage: the encoder runs it only when someone uses its output.
-        outputs = self._finish(geometry, latent) if keep_frames or self.setup.mode.carries_output else []
+        outputs = self._finish(geometry, latent, decoded) if keep_frames or self.setup.mode.carries_output else []
         packet = GopPacket(
             gop_index=geometry.index,
             first_frame=first_frame,
@@ -203,7 +204,7 @@ class GopCoder:
             except StreamError as error:
                 raise StreamCorruptError(f"GOP {packet.gop_index}: {error}", gop_index=packet.gop_index) from error
             latent = apply_residual(latent, symbols, step)
-        outputs = self._finish(geometry, latent)
+        outputs = self._finish(geometry, latent, decoded)
         self._advance(geometry, outputs, last, None)
         return outputs
 
@@ -231,10 +232,14 @@ class GopCoder:
         """Step 4: the trajectory's final latent, its noise from ``source``."""
         return run_trajectory(self.backbone, condition, self.setup.params, geometry.index, source, self.quiet, verb)
 
-    def _finish(self, geometry: GopGeometry, latent: torch.Tensor) -> list[Yuv420Frame]:
-        """Step 6: the GOP's new frames, VAE-decoded, without the padding and the overlap."""
+    def _finish(
+        self, geometry: GopGeometry, latent: torch.Tensor, anchors: dict[str, Yuv420Frame]
+    ) -> list[Yuv420Frame]:
+        """Step 6: the GOP's new frames, VAE-decoded, without the padding and the overlap, with its decoded
+        anchors in their places."""
         video = self.backbone.decode_latent(latent)
-        return video_to_frames(video, geometry.overlap, geometry.span, self.setup.width, self.setup.height)
+        generated = video_to_frames(video, geometry.overlap, geometry.span, self.setup.width, self.setup.height)
+        return show_anchors(generated, anchors, geometry.overlap)
 
     def _advance(
         self, geometry: GopGeometry, outputs: list[Yuv420Frame], last: Yuv420Frame | None,
@@ -256,6 +261,18 @@ class GopCoder:
                 f"GOP {packet.gop_index} claims {packet.frame_count} new frames; in mode {self.setup.mode.name} "
                 f"it can hold 1 to {most}"
             )
+
+
+def show_anchors(outputs: list[Yuv420Frame], anchors: dict[str, Yuv420Frame], overlap: int) -> list[Yuv420Frame]:
+    """A GOP's output frames with each decoded anchor at its position: the ``first`` anchor is span frame 0
+    (output ``0 - overlap``, absent when the GOP starts on a shared frame), the ``last`` anchor the final
+    span frame (the final output)."""
+    shown = list(outputs)
+    if "first" in anchors and overlap == 0:
+        shown[0] = anchors["first"]
+    if "last" in anchors:
+        shown[-1] = anchors["last"]
+    return shown
 
 
 def _code_anchors(
