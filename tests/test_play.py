@@ -296,3 +296,26 @@ def test_no_display_variable_on_linux_is_refused_before_any_window() -> None:
 )
 def test_decode_status_reads_as_a_person_counts(status: DecodeStatus, text: str, fraction: float) -> None:
     assert status.describe(3) == text and status.fraction == pytest.approx(fraction)
+
+
+def test_ffplay_gets_the_frames_as_y4m_zoomed_without_sound_on_the_displays_driver(
+    stream: Path, store: GopStore, tiny_t2v_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ffplay is not in the imageio-ffmpeg wheel: a stand-in of that name records how it was called and hands
+    its standard input to the real ffmpeg, which must read it as y4m."""
+    stand_in = tmp_path / "ffplay"
+    stand_in.write_text(
+        "#!/bin/sh\n"
+        f"printf '%s\\n' \"$SDL_VIDEODRIVER\" \"$@\" > {tmp_path / 'call'}\n"
+        f"exec {FFMPEG} -v error -f yuv4mpegpipe -i - -f rawvideo -y {tmp_path / 'played.yuv'}\n"
+    )
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    assert main([str(stream), "--player", "ffplay", "--model", str(tiny_t2v_folder), "-q"]) == 0
+    driver, *arguments = (tmp_path / "call").read_text().splitlines()
+    assert driver == "x11" and "-an" in arguments
+    assert arguments[arguments.index("-x") + 1 :][:3] == [str(WIDTH * 7), "-y", str(HEIGHT * 7)]
+    expected = b"".join(frame.to_bytes() for index in range(2) for frame in store.request(index).result().frames)
+    assert (tmp_path / "played.yuv").read_bytes() == expected
