@@ -37,6 +37,7 @@ from gvcodec.gop.allocation import AtomAllocation, check_reachable
 from gvcodec.gop.budget import check_fits_memory, machine_memory
 from gvcodec.gop.coder import EncoderSettings, GopCoder, StreamSetup, check_decodable, check_model_fits
 from gvcodec.gop.pixels import as_yuv420
+from gvcodec.gop.trajectory import StepCallback
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.pyav_io import yuv420_to_av_frame
 from gvcodec.modes import MODES
@@ -197,9 +198,11 @@ class Decoder:
         backbone: Backbone | None = None,
         quiet: bool = False,
         max_memory: int | None = None,
+        on_step: StepCallback | None = None,
     ) -> None:
         """``max_memory``: bytes a GOP may need (default: the device's memory); a stream whose GOPs need
-        more is refused with ``StreamLimitError`` before any decoding."""
+        more is refused with ``StreamLimitError`` before any decoding. ``on_step(gop_index, steps_done,
+        num_steps)`` is told after each sampler step (a player shows it while a GOP decodes)."""
         check_decodable(header)
         self.header = header
         self.mode = MODES[header.mode]
@@ -207,7 +210,7 @@ class Decoder:
         self.backbone = backbone or load_backbone(model, device, dtype)
         check_model_fits(header, self.backbone)
         check_fits_memory(header, self.backbone, machine_memory(self.backbone.device) if max_memory is None else max_memory)
-        self._coder = GopCoder(self.backbone, StreamSetup.of(header), quiet)
+        self._coder = GopCoder(self.backbone, StreamSetup.of(header), quiet, on_step)
 
     def decode(self, packet: Packet | GopPacket | bytes | None) -> list[av.VideoFrame]:
         """Decode one GOP packet into ``av.VideoFrame`` objects (yuv420p, ``pts`` = frame index in

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import torch
-from tqdm import tqdm
 
 from gvcodec.sde import clean_estimate, ode_step, sde_step, shifted_timesteps
 
@@ -50,12 +49,13 @@ def sample_trajectory(
     initial: torch.Tensor,
     settings: SamplerSettings,
     noise: NoiseSource,
-    progress: tqdm | None = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> torch.Tensor:
     """Run the coded SDE trajectory from ``x_1 = initial`` to ``x_0`` and return ``x_0``.
 
     Coded step ``i``: ``u = v(x_t, t)``, ``x0_hat = x_t - t u``, ``z = noise(i, x0_hat)``,
     ``x_{t'} = sde_step(x_t, u, t, t', g, z)``; tail steps: ``x_{t'} = x_t - u (t - t')``.
+    ``on_step(s)`` is told after each step, ``s`` the number of steps done.
     """
     times = settings.timesteps()
     x = initial
@@ -67,6 +67,6 @@ def sample_trajectory(
             x = sde_step(x, u, t, t_next, settings.g_scale, z)
         else:
             x = ode_step(x, u, t, t_next)
-        if progress is not None:
-            progress.update(1)
+        if on_step is not None:
+            on_step(step + 1)
     return x

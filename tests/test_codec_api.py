@@ -126,3 +126,15 @@ def test_a_stream_whose_gop_length_the_model_cannot_code_is_refused(tiny_t2v_fol
     header = dataclasses.replace(encoder.header, gop_length=6)
     with pytest.raises(StreamError, match="GOPs are 6 frames long; model .* codes 4k \\+ 1 frames"):
         gvcodec.Decoder(header, backbone=encoder.backbone)
+
+
+def test_the_decoders_step_callback_hears_every_step_of_every_gop_and_changes_no_pixel(tiny_t2v_folder: Path) -> None:
+    encoder = gvcodec.Encoder(176, 144, 30, model=str(tiny_t2v_folder), keep_recon=True, **OPTIONS)
+    stream = encode_stream(encoder, clip_frames(7))
+    heard: list[tuple[int, int, int]] = []
+    decoded = decode_stream(stream, backbone=encoder.backbone, quiet=True, on_step=lambda *step: heard.append(step))
+    assert heard == [(gop, done, OPTIONS["steps"]) for gop in (0, 1) for done in range(1, OPTIONS["steps"] + 1)]
+    recon = encoder.take_recon()
+    assert len(decoded) == len(recon) == 7
+    assert all(np.array_equal(d.y, r.y) and np.array_equal(d.u, r.u) and np.array_equal(d.v, r.v)
+               for d, r in zip(decoded, recon))

@@ -73,11 +73,21 @@ def source_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stream(built: Path, source_mp4: Path, tiny_t2v_folder: Path) -> Path:
+def encode_any(built: Path, source_mp4: Path, tiny_t2v_folder: Path) -> subprocess.CompletedProcess:
+    """The C example 1 run on the mp4 through libgvc, writing carphone.gvc beside it."""
+    return checked(run([built / "gvc_encode_any", source_mp4, source_mp4.with_name("carphone.gvc"),
+                        "--model", tiny_t2v_folder, *SMALL]))
+
+
+@pytest.fixture(scope="module")
+def stream(encode_any: subprocess.CompletedProcess, source_mp4: Path) -> Path:
     """The mp4 encoded by the C example 1 through libgvc."""
-    path = source_mp4.with_name("carphone.gvc")
-    checked(run([built / "gvc_encode_any", source_mp4, path, "--model", tiny_t2v_folder, *SMALL]))
-    return path
+    return source_mp4.with_name("carphone.gvc")
+
+
+def program_lines(messages: bytes, program: str) -> list[str]:
+    """The lines a C example wrote on stderr itself (Python's progress bars, split at carriage returns, dropped)."""
+    return [line for line in re.split(r"[\r\n]+", messages.decode(errors="replace")) if line.startswith(f"{program}: ")]
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +121,31 @@ def test_encode_any_writes_the_stream_gvc_enc_writes_from_an_ffmpeg_pipe(
     reference = gvc_cli("enc", "-", "-s", f"{WIDTH}x{HEIGHT}", "-r", RATE, "-o", "-", "--model", tiny_t2v_folder, *SMALL,
                         stdin=raw).stdout
     assert stream.read_bytes() == reference
+
+
+def test_encode_any_reports_the_model_loading_and_each_gop_on_stderr(
+    encode_any: subprocess.CompletedProcess, stream: Path
+) -> None:
+    lines = program_lines(encode_any.stderr, "gvc_encode_any")
+    assert lines[0] == f"gvc_encode_any: {WIDTH}x{HEIGHT} {RATE} fps, loading the model"
+    assert re.fullmatch(r"gvc_encode_any: model loaded, \d+\.\d s", lines[1])
+    gops = [re.fullmatch(r"gvc_encode_any: GOP (\d+) done, (\d+) frames read, (\d+) bytes written, \d+\.\d s", line)
+            for line in lines[2:-1]]
+    assert all(gops), lines
+    assert [(int(gop[1]), int(gop[2])) for gop in gops] == [(1, GOP), (2, FRAMES)]
+    assert int(gops[-1][3]) == stream.stat().st_size
+    assert re.fullmatch(rf"gvc_encode_any: {FRAMES} frames {WIDTH}x{HEIGHT}, \d+ bytes, \d+\.\d s", lines[-1])
+
+
+def test_decode_raw_reports_the_frames_written_on_stderr(built: Path, stream: Path, tiny_t2v_folder: Path) -> None:
+    result = checked(run([built / "gvc_decode_raw", stream, "--model", tiny_t2v_folder]))
+    lines = program_lines(result.stderr, "gvc_decode_raw")
+    assert lines[0] == f"gvc_decode_raw: {WIDTH}x{HEIGHT} {RATE} fps"
+    written = [re.fullmatch(r"gvc_decode_raw: (\d+)(/\d+)? frames written, \d+\.\d s", line) for line in lines[1:-1]]
+    assert written and all(written), lines
+    counts = [int(line[1]) for line in written]
+    assert counts == sorted(set(counts)) and counts[-1] == FRAMES
+    assert re.fullmatch(rf"gvc_decode_raw: {FRAMES} frames, \d+\.\d s", lines[-1])
 
 
 def test_decode_raw_piped_into_ffmpeg_matches_gvc_dec_byte_for_byte(

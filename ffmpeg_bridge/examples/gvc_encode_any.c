@@ -7,12 +7,19 @@
  * libavformat opens INPUT, libavcodec decodes its first video stream, libswscale converts each
  * picture to yuv420p (BT.601 limited range, gvcodec's input format) at the source size, and libgvc
  * codes it. On any error the partial OUTPUT is removed and the exit status is 1.
+ *
+ * Progress goes to stderr, one line per stage, so a run of many minutes never looks hung:
+ *
+ *   gvc_encode_any: 176x144 30/1 fps, loading the model
+ *   gvc_encode_any: model loaded, 2.1 s
+ *   gvc_encode_any: GOP 1 done, 17 frames read, 1234 bytes written, 12.5 s
  */
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -27,6 +34,14 @@ typedef struct options {
     int max_frames; /* -1: all */
     gvc_encoder_config config;
 } options;
+
+/* What has been done so far, for the progress lines. */
+typedef struct progress {
+    struct timespec start;
+    long frames_read;
+    long chunks_written; /* the stream header, then one per GOP */
+    size_t bytes_written;
+} progress;
 
 typedef struct source {
     AVFormatContext *format;
@@ -50,6 +65,13 @@ static int fail_av(const char *what, int error)
     av_strerror(error, text, sizeof text);
     fprintf(stderr, "gvc_encode_any: %s: %s\n", what, text);
     return 1;
+}
+
+static double elapsed_seconds(const progress *done)
+{
+    struct timespec now;
+    timespec_get(&now, TIME_UTC);
+    return (double)(now.tv_sec - done->start.tv_sec) + (now.tv_nsec - done->start.tv_nsec) / 1e9;
 }
 
 static int parse_int(const char *flag, const char *text, long min, long max, long *value)
@@ -190,7 +212,7 @@ static int convert(source *src)
     return 0;
 }
 
-static int write_ready(gvc_encoder *enc, FILE *out, size_t *written)
+static int write_ready(gvc_encoder *enc, FILE *out, progress *done)
 {
     const uint8_t *data;
     size_t size;
@@ -200,7 +222,10 @@ static int write_ready(gvc_encoder *enc, FILE *out, size_t *written)
             perror("gvc_encode_any: writing the output");
             return 1;
         }
-        *written += size;
+        done->bytes_written += size;
+        if (done->chunks_written++ > 0)
+            fprintf(stderr, "gvc_encode_any: GOP %ld done, %ld frames read, %zu bytes written, %.1f s\n",
+                    done->chunks_written - 1, done->frames_read, done->bytes_written, elapsed_seconds(done));
     }
     if (status != GVC_EAGAIN && status != GVC_EOF)
         return fail_gvc("gvc_encoder_receive", status);
@@ -208,7 +233,7 @@ static int write_ready(gvc_encoder *enc, FILE *out, size_t *written)
 }
 
 /* Encode the decoded picture in src->decoded; opens the encoder at the first picture. */
-static int encode_picture(source *src, options *opts, gvc_encoder **enc, FILE *out, size_t *written)
+static int encode_picture(source *src, options *opts, gvc_encoder **enc, FILE *out, progress *done)
 {
     if (convert(src))
         return 1;
@@ -222,9 +247,12 @@ static int encode_picture(source *src, options *opts, gvc_encoder **enc, FILE *o
         opts->config.height = src->decoded->height;
         opts->config.fps_num = rate.num;
         opts->config.fps_den = rate.den;
+        fprintf(stderr, "gvc_encode_any: %dx%d %d/%d fps, loading the model\n", opts->config.width,
+                opts->config.height, rate.num, rate.den);
         int status = gvc_encoder_open(&opts->config, enc);
         if (status != GVC_OK)
             return fail_gvc("gvc_encoder_open", status);
+        fprintf(stderr, "gvc_encode_any: model loaded, %.1f s\n", elapsed_seconds(done));
     } else if (src->decoded->width != opts->config.width || src->decoded->height != opts->config.height) {
         fprintf(stderr, "gvc_encode_any: the picture size changes mid-stream (%dx%d, then %dx%d)\n",
                 opts->config.width, opts->config.height, src->decoded->width, src->decoded->height);
@@ -232,41 +260,42 @@ static int encode_picture(source *src, options *opts, gvc_encoder **enc, FILE *o
     }
     const uint8_t *planes[3] = {src->converted->data[0], src->converted->data[1], src->converted->data[2]};
     int strides[3] = {src->converted->linesize[0], src->converted->linesize[1], src->converted->linesize[2]};
+    done->frames_read++;
     int status = gvc_encoder_encode(*enc, planes, strides);
     if (status != GVC_OK)
         return fail_gvc("gvc_encoder_encode", status);
-    return write_ready(*enc, out, written);
+    return write_ready(*enc, out, done);
 }
 
-/* Receive every picture the decoder has ready and encode it; *count counts them. */
-static int drain_decoder(source *src, options *opts, gvc_encoder **enc, FILE *out, size_t *written, long *count)
+/* Receive every picture the decoder has ready and encode it; done->frames_read counts them. */
+static int drain_decoder(source *src, options *opts, gvc_encoder **enc, FILE *out, progress *done)
 {
     for (;;) {
-        if (opts->max_frames >= 0 && *count >= opts->max_frames)
+        if (opts->max_frames >= 0 && done->frames_read >= opts->max_frames)
             return 0;
         int error = avcodec_receive_frame(src->codec, src->decoded);
         if (error == AVERROR(EAGAIN) || error == AVERROR_EOF)
             return 0;
         if (error < 0)
             return fail_av("decoding the input", error);
-        int failed = encode_picture(src, opts, enc, out, written);
+        int failed = encode_picture(src, opts, enc, out, done);
         av_frame_unref(src->decoded);
         if (failed)
             return 1;
-        (*count)++;
     }
 }
 
-static int transcode(source *src, options *opts, gvc_encoder **enc, FILE *out, size_t *written, long *count)
+static int transcode(source *src, options *opts, gvc_encoder **enc, FILE *out, progress *done)
 {
     int error;
-    while ((opts->max_frames < 0 || *count < opts->max_frames) && (error = av_read_frame(src->format, src->packet)) >= 0) {
+    while ((opts->max_frames < 0 || done->frames_read < opts->max_frames)
+           && (error = av_read_frame(src->format, src->packet)) >= 0) {
         if (src->packet->stream_index == src->stream_index) {
             error = avcodec_send_packet(src->codec, src->packet);
             av_packet_unref(src->packet);
             if (error < 0)
                 return fail_av("decoding the input", error);
-            if (drain_decoder(src, opts, enc, out, written, count))
+            if (drain_decoder(src, opts, enc, out, done))
                 return 1;
         } else {
             av_packet_unref(src->packet);
@@ -274,7 +303,7 @@ static int transcode(source *src, options *opts, gvc_encoder **enc, FILE *out, s
     }
     if ((error = avcodec_send_packet(src->codec, NULL)) < 0)
         return fail_av("flushing the decoder", error);
-    if (drain_decoder(src, opts, enc, out, written, count))
+    if (drain_decoder(src, opts, enc, out, done))
         return 1;
     if (*enc == NULL) {
         fprintf(stderr, "gvc_encode_any: %s has no video frames\n", opts->input);
@@ -283,11 +312,13 @@ static int transcode(source *src, options *opts, gvc_encoder **enc, FILE *out, s
     int status = gvc_encoder_flush(*enc);
     if (status != GVC_OK)
         return fail_gvc("gvc_encoder_flush", status);
-    return write_ready(*enc, out, written);
+    return write_ready(*enc, out, done);
 }
 
 int main(int argc, char **argv)
 {
+    progress done = {0};
+    timespec_get(&done.start, TIME_UTC);
     options opts = {0};
     int status = gvc_encoder_config_init(&opts.config);
     if (status != GVC_OK)
@@ -297,8 +328,6 @@ int main(int argc, char **argv)
 
     source src = {0};
     gvc_encoder *enc = NULL;
-    size_t written = 0;
-    long count = 0;
     FILE *out = NULL;
     int failed = open_source(opts.input, &src);
     if (!failed) {
@@ -309,7 +338,7 @@ int main(int argc, char **argv)
         }
     }
     if (!failed)
-        failed = transcode(&src, &opts, &enc, out, &written, &count);
+        failed = transcode(&src, &opts, &enc, out, &done);
     if (out != NULL && fclose(out) != 0) {
         perror("gvc_encode_any: closing the output");
         failed = 1;
@@ -321,7 +350,7 @@ int main(int argc, char **argv)
             remove(opts.output);
         return 1;
     }
-    fprintf(stderr, "gvc_encode_any: %ld frames %dx%d, %zu bytes\n", count, opts.config.width, opts.config.height,
-            written);
+    fprintf(stderr, "gvc_encode_any: %ld frames %dx%d, %zu bytes, %.1f s\n", done.frames_read, opts.config.width,
+            opts.config.height, done.bytes_written, elapsed_seconds(&done));
     return 0;
 }

@@ -27,7 +27,7 @@ from gvcodec.errors import ModelError, StreamCorruptError, StreamError, StreamLi
 from gvcodec.gop.allocation import AtomAllocation
 from gvcodec.gop.geometry import GopGeometry, gop_geometry
 from gvcodec.gop.pixels import condition_tensor, frames_to_video, video_to_frames
-from gvcodec.gop.trajectory import CodingParams, run_trajectory
+from gvcodec.gop.trajectory import CodingParams, StepCallback, run_trajectory
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.modes import MODES, Mode
 from gvcodec.noise_sources import AtomLayout, CodebookReplay, CodebookSearch
@@ -121,10 +121,13 @@ class _Chain:
 class GopCoder:
     """Codes or replays the GOPs of one stream, in stream order."""
 
-    def __init__(self, backbone: Backbone, setup: StreamSetup, quiet: bool = False) -> None:
+    def __init__(
+        self, backbone: Backbone, setup: StreamSetup, quiet: bool = False, on_step: StepCallback | None = None
+    ) -> None:
         self.backbone = backbone
         self.setup = setup
         self.quiet = quiet
+        self.on_step = on_step
         self._chain = _Chain()
 
     @property
@@ -230,7 +233,9 @@ class GopCoder:
 
     def _trajectory(self, geometry: GopGeometry, condition: Condition, source: NoiseSource, verb: str) -> torch.Tensor:
         """Step 4: the trajectory's final latent, its noise from ``source``."""
-        return run_trajectory(self.backbone, condition, self.setup.params, geometry.index, source, self.quiet, verb)
+        return run_trajectory(
+            self.backbone, condition, self.setup.params, geometry.index, source, self.quiet, verb, self.on_step
+        )
 
     def _finish(
         self, geometry: GopGeometry, latent: torch.Tensor, anchors: dict[str, Yuv420Frame]

@@ -7,6 +7,7 @@ on the decoder: the same call with another noise source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from tqdm import tqdm
@@ -15,6 +16,9 @@ from gvcodec.backbones import Backbone, Condition
 from gvcodec.codebook import AtomChoice, initial_noise
 from gvcodec.noise_sources import AtomLayout
 from gvcodec.sampler import NoiseSource, SamplerSettings, sample_trajectory
+
+StepCallback = Callable[[int, int, int], None]
+"""Told after each sampler step of a GOP: ``(gop_index, steps_done, num_steps)`` (a player's progress)."""
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,17 @@ def run_trajectory(
     source: NoiseSource,
     quiet: bool,
     verb: str,
+    on_step: StepCallback | None = None,
 ) -> torch.Tensor:
     """The final latent ``x_0`` of GOP ``gop_index``'s trajectory from ``x_T = initial_noise(seed, gop)``,
-    its coded steps' noise taken from ``source`` (``verb`` labels the progress bar)."""
+    its coded steps' noise taken from ``source`` (``verb`` labels the progress bar; ``on_step`` is told each step)."""
     initial = initial_noise(params.seed, gop_index, condition.latent_shape).to(backbone.device)
     bar = tqdm(total=params.sampler.num_steps, desc=f"{verb} GOP {gop_index}", unit="step", leave=False, disable=quiet)
+
+    def step_done(done: int) -> None:
+        bar.update(1)
+        if on_step is not None:
+            on_step(gop_index, done, params.sampler.num_steps)
+
     with bar:
-        return sample_trajectory(lambda x, t: backbone.velocity(x, t, condition), initial, params.sampler, source, bar)
+        return sample_trajectory(lambda x, t: backbone.velocity(x, t, condition), initial, params.sampler, source, step_done)
