@@ -10,7 +10,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from gvcodec.errors import InputError
+from gvcodec.errors import InputError, TruncatedInputError
 from gvcodec.io.frames import VideoInfo, Yuv420Frame, full_range_to_limited
 from gvcodec.io.open import open_input, open_output, parse_fps, parse_size
 from gvcodec.io.pyav_io import PyAVReader, PyAVWriter, av_frame_to_yuv420, yuv420_to_av_frame
@@ -136,11 +136,14 @@ def test_full_range_to_limited_maps_the_range_ends() -> None:
     assert full_range_to_limited(mid).to_bytes() == bytes([126, 128, 128])
 
 
-def test_y4m_truncated_frame_raises_input_error() -> None:
+def test_y4m_truncated_frame_raises_truncated_input_error_after_the_complete_frames() -> None:
     data = eval_clip("carphone_176x144.y4m").read_bytes()[:-100]
     reader = Y4MReader(io.BytesIO(data))
-    with pytest.raises(InputError, match="truncated"):
-        list(reader)
+    frames = []
+    with pytest.raises(TruncatedInputError, match="ends inside frame") as raised:
+        for frame in reader:
+            frames.append(frame)
+    assert raised.value.complete_frames == len(frames) > 0
 
 
 def test_y4m_without_magic_raises_input_error() -> None:
@@ -192,7 +195,7 @@ def test_raw_partial_last_frame_on_a_pipe_raises_input_error() -> None:
     data = frames[0].to_bytes() + frames[1].to_bytes()[:1000]
     reader = RawYuv420Reader(io.BytesIO(data), 176, 144, Fraction(30))
     assert next(reader).to_bytes() == frames[0].to_bytes()
-    with pytest.raises(InputError, match="frame 1 is partial"):
+    with pytest.raises(InputError, match="ends inside frame 2"):
         next(reader)
 
 
