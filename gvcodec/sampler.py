@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import torch
-from tqdm import tqdm
 
+from gvcodec.io.progress import Progress
 from gvcodec.sde import clean_estimate, ode_step, sde_step, shifted_timesteps
 
 VelocityField = Callable[[torch.Tensor, float], torch.Tensor]
@@ -50,7 +50,7 @@ def sample_trajectory(
     initial: torch.Tensor,
     settings: SamplerSettings,
     noise: NoiseSource,
-    progress: tqdm | None = None,
+    progress: Progress | None = None,
 ) -> torch.Tensor:
     """Run the coded SDE trajectory from ``x_1 = initial`` to ``x_0`` and return ``x_0``.
 

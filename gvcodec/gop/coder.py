@@ -28,6 +28,7 @@ from gvcodec.gop.geometry import GopGeometry, gop_geometry
 from gvcodec.gop.pixels import condition_tensor, frames_to_video, video_to_frames
 from gvcodec.gop.trajectory import CodingParams, run_trajectory
 from gvcodec.io.frames import Yuv420Frame
+from gvcodec.io.progress import stage
 from gvcodec.modes import MODES, Mode
 from gvcodec.noise_sources import AtomLayout, CodebookReplay, CodebookSearch
 from gvcodec.sampler import NoiseSource, SamplerSettings
@@ -153,7 +154,8 @@ class GopCoder:
         video = frames_to_video(
             span, geometry.coded_frames, geometry.padded_width, geometry.padded_height, self.backbone.device
         )
-        target = self.backbone.encode_video(video)
+        with stage(f"encode GOP {geometry.index}: VAE encode", self.quiet):
+            target = self.backbone.encode_video(video)
         search = CodebookSearch(layout=self._layout(geometry, atom_counts), target=target)
         latent = self._trajectory(geometry, condition, search, "encode")
         residual = b""
@@ -233,7 +235,8 @@ class GopCoder:
 
     def _finish(self, geometry: GopGeometry, latent: torch.Tensor) -> list[Yuv420Frame]:
         """Step 6: the GOP's new frames, VAE-decoded, without the padding and the overlap."""
-        video = self.backbone.decode_latent(latent)
+        with stage(f"GOP {geometry.index}: VAE decode", self.quiet):
+            video = self.backbone.decode_latent(latent)
         return video_to_frames(video, geometry.overlap, geometry.span, self.setup.width, self.setup.height)
 
     def _advance(

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from tqdm import tqdm
 
 from gvcodec.backbones import Backbone, Condition
 from gvcodec.codebook import AtomChoice, initial_noise
+from gvcodec.io.progress import Progress
 from gvcodec.noise_sources import AtomLayout
 from gvcodec.sampler import NoiseSource, SamplerSettings, sample_trajectory
 
@@ -69,6 +69,6 @@ def run_trajectory(
     """The final latent ``x_0`` of GOP ``gop_index``'s trajectory from ``x_T = initial_noise(seed, gop)``,
     its coded steps' noise taken from ``source`` (``verb`` labels the progress bar)."""
     initial = initial_noise(params.seed, gop_index, condition.latent_shape).to(backbone.device)
-    bar = tqdm(total=params.sampler.num_steps, desc=f"{verb} GOP {gop_index}", unit="step", leave=False, disable=quiet)
+    bar = Progress(f"{verb} GOP {gop_index}", params.sampler.num_steps, "step", quiet)
     with bar:
         return sample_trajectory(lambda x, t: backbone.velocity(x, t, condition), initial, params.sampler, source, bar)
