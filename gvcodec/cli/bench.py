@@ -28,7 +28,7 @@ from gvcodec.bench.points import (
     read_points,
 )
 from gvcodec.bench.report import AVERAGE, bd_markdown, bd_table, curves, plot_curves, write_csv
-from gvcodec.cli.common import run_command
+from gvcodec.cli.common import add_version, run_command
 from gvcodec.codec import MODES
 from gvcodec.errors import InputError
 from gvcodec.metrics import METRICS
@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default=DEFAULTS.model, help=f"gvcodec model (default {DEFAULTS.model})")
     parser.add_argument("--device", default=DEFAULTS.device, help=f"cpu, cuda or cuda:N (default {DEFAULTS.device})")
     parser.add_argument("--quick", action="store_true", help="CI-sized run: 2 clips, 9 frames, small settings, fast presets")
-    parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_version(parser)
     return parser
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 import av
 import numpy as np
 
-from gvcodec.cli.common import run_command
+from gvcodec.cli.common import add_version, run_command
 from gvcodec.codec import Decoder, read_stream
 from gvcodec.errors import InputError
 from gvcodec.io.binary import open_binary_input
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="window: pygame, ffplay, or auto (pygame if installed, else ffplay)")
     parser.add_argument("--autoexit", action="store_true", help="close the window after the last frame")
     add_model_arguments(parser)
+    add_version(parser)
     return parser
 
 
