@@ -6,7 +6,8 @@ from it, and :func:`check_option_ranges` checks a value against its spec before 
 Limits that come from the bitstream are asked of the container (:func:`container.largest_allowed`: the field's type or the format's limit).
 
 This module imports neither torch nor a model (the atom generators are named by the container's list of
-them), so the command lines parse and check every option in well under a second.
+them; GOP lengths are checked against the temporal factor every loadable model has), so the command lines
+parse and check every option in well under a second.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from container import largest_allowed
 from container.limits import G_SCALE_RANGE, MAX_TAIL_FRAMES, SHIFT_RANGE
 from container.schema import ATOM_GENERATOR, SUPPORTED_ATOM_GENERATORS, HeaderFields, PacketBody
 from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, check_quality
+from gvcodec.backbones.layout import SUPPORTED_TEMPORAL_FACTOR
 from gvcodec.errors import InputError
 from gvcodec.modes import MODES, mode_named
 
@@ -192,6 +194,20 @@ def check_options_agree(options: EncoderOptions) -> None:
         raise InputError(f"--tail-atoms must be in [1, min(--codebook, {MAX_ATOMS})], got {options.tail_atoms}")
     if options.anchor_quality is not None:
         check_quality(options.anchor_codec, options.anchor_quality)
+    check_gop(options)
+
+
+def check_gop(options: EncoderOptions, temporal_factor: int = SUPPORTED_TEMPORAL_FACTOR) -> None:
+    """``InputError`` unless ``--gop`` is ``r k + 1`` frames for the model's temporal factor ``r`` (every model
+    this release loads has :data:`SUPPORTED_TEMPORAL_FACTOR`, so it is checked before loading) and long enough
+    for the mode."""
+    if (options.gop - 1) % temporal_factor:
+        raise InputError(f"--gop must be {temporal_factor}k + 1 frames (e.g. 17, 33), got {options.gop}")
+    if options.gop < MODES[options.mode].shortest_gop(temporal_factor):
+        raise InputError(
+            f"--mode {options.mode} chains GOPs that share a frame: --gop must be at least "
+            f"{1 + temporal_factor}, got {options.gop}"
+        )
 
 
 def check_options_for(options: EncoderOptions, backbone: Backbone) -> None:
@@ -202,13 +218,7 @@ def check_options_for(options: EncoderOptions, backbone: Backbone) -> None:
             f"model {backbone.name!r} cannot condition on mode {options.mode!r}: it {refusal}; "
             "use another mode, or a model folder whose layout has this mode"
         )
-    if (options.gop - 1) % backbone.temporal_factor:
-        raise InputError(f"--gop must be {backbone.temporal_factor}k + 1 frames (e.g. 17, 33), got {options.gop}")
-    if options.gop < MODES[options.mode].shortest_gop(backbone.temporal_factor):
-        raise InputError(
-            f"--mode {options.mode} chains GOPs that share a frame: --gop must be at least "
-            f"{1 + backbone.temporal_factor}, got {options.gop}"
-        )
+    check_gop(options, backbone.temporal_factor)
 
 
 def check_picture_size(width: int, height: int) -> None:

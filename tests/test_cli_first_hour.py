@@ -38,7 +38,8 @@ for argv in json.loads(sys.argv[1]):
             code = enc.main(argv)
         except SystemExit as exit_:
             code = exit_.code
-    results.append({"code": code, "err": err.getvalue(), "heavy": sorted(m for m in ("torch", "diffusers") if m in sys.modules)})
+    heavy = sorted(name for name in ("torch", "diffusers") if name in sys.modules)
+    results.append({"code": code, "err": err.getvalue(), "heavy": heavy})
 print(json.dumps(results))
 """
 
@@ -73,7 +74,8 @@ def test_bad_options_are_refused_before_torch_is_imported(tmp_path: Path) -> Non
     cases = [
         ["--shift", "0"], ["--shift", "nan"], ["--shift", "1e-20"], ["--g-scale", "-1"], ["--steps", "70000"],
         ["--gop", "70001"], ["--frames", "-3"], ["--frames", "0"], ["--residual-step", "inf"],
-        ["--atoms", "300", "--codebook", "256"], ["--tail-steps", "20"], ["--anchor-q", "64"],
+        ["--atoms", "300", "--codebook", "256"], ["--tail-steps", "20"], ["--anchor-q", "64"], ["--gop", "10"],
+        ["--mode", "i2v", "--gop", "1"], ["--dtype", "float16"],
     ]
     argvs = [[str(CLIP), "-o", str(output), *case] for case in cases]
     argvs.append([str(wide), "-s", "9000x2", "-r", "30", "-o", str(output)])
@@ -166,7 +168,7 @@ def test_truncated_y4m_keeps_its_complete_frames_and_exits_1(
     assert result.returncode == 1
     last = result.stderr.decode().strip().splitlines()[-1]
     assert re.fullmatch(
-        r"gvc-enc: error: '.*cut\.y4m' ends inside frame 7 \(\d+ of 38016 bytes\); the 6 complete frames "
+        r"gvc-enc: error: .*cut\.y4m ends inside frame 7 \(\d+ of 38016 bytes\); the 6 complete frames "
         r"before it were encoded and kept in '.*cut\.gvc'", last
     ), last
     with output.open("rb") as stream:
