@@ -52,7 +52,9 @@ def positive_int(text: str) -> int:
 def check_not_terminal(name: str, output: str, what: str) -> None:
     """Refuse to write binary ``what`` to stdout (``output`` ``-``) when stdout is a terminal."""
     if output == "-" and sys.stdout.isatty():
-        raise InputError(f"refusing to write {what} to the terminal: give -o FILE or redirect stdout ({name} ... > FILE)")
+        raise InputError(
+            f"refusing to write {what} to the terminal: give -o FILE or redirect stdout ({name} ... > FILE)"
+        )
 
 
 def check_input_piped(source: str, what: str) -> None:

@@ -39,8 +39,9 @@ class Y4MReader(ClosesOnExit):
 
     ``info.frame_count`` is known only when the stream is a regular file: the ``FRAME\\n``-prefixed frames
     its remaining size holds (when that is not a whole number, the last frame is truncated and the count is
-    of the complete ones); otherwise None. A truncated frame raises :class:`TruncatedInputError`. ``colour_range`` is the header's
-    ``XCOLORRANGE`` (``"LIMITED"`` when absent); frames are handed out in limited range either way.
+    of the complete ones); otherwise None. A truncated frame raises :class:`TruncatedInputError`.
+    ``colour_range`` is the header's ``XCOLORRANGE`` (``"LIMITED"`` when absent); frames are handed out in
+    limited range either way.
     ``close()`` closes the stream only if ``owns_stream``.
     """
 
