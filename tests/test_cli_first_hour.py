@@ -145,6 +145,19 @@ def test_a_terminal_is_refused_as_the_stream_output() -> None:
     assert result.stderr.decode().startswith("gvc-enc: error: refusing to write a .gvc stream to the terminal")
 
 
+def test_no_input_from_a_terminal_is_one_line_not_a_wait() -> None:
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "gvcodec.cli.enc", "-o", "x.gvc"], stdin=terminal, capture_output=True, timeout=60
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert result.returncode == 1
+    assert result.stderr.decode() == "gvc-enc: error: no input: give a video file as an argument, or pipe it into stdin\n"
+
+
 def test_gop_1_is_warned_about_in_one_line(tmp_path: Path) -> None:
     (result,) = probe_enc([[str(tmp_path / "missing.y4m"), "-o", str(tmp_path / "out.gvc"), "--gop", "1"]])
     warning, error = result["err"].strip().splitlines()
