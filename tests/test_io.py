@@ -146,6 +146,18 @@ def test_y4m_truncated_frame_raises_truncated_input_error_after_the_complete_fra
     assert raised.value.complete_frames == len(frames) > 0
 
 
+@pytest.mark.parametrize(
+    ("frame_line", "count"), [(b"FRAME\n", 2), (b"FRAME Ip\n", None)], ids=["bare FRAME lines", "FRAME parameters"]
+)
+def test_a_y4m_file_cut_inside_a_frame_counts_its_complete_frames_when_frame_lines_are_bare(
+    tmp_path: Path, frame_line: bytes, count: int | None
+) -> None:
+    clip = tmp_path / "cut.y4m"
+    clip.write_bytes(b"YUV4MPEG2 W4 H2 F25:1\n" + (frame_line + bytes(12)) * 2 + frame_line + bytes(5))
+    with clip.open("rb") as stream:
+        assert Y4MReader(stream).info.frame_count == count
+
+
 def test_y4m_without_magic_raises_input_error() -> None:
     with pytest.raises(InputError, match="not a y4m"):
         Y4MReader(io.BytesIO(b"RIFF1234\n" + bytes(100)))

@@ -38,10 +38,10 @@ class Y4MReader(ClosesOnExit):
     """Frames of a y4m stream, read as they arrive.
 
     ``info.frame_count`` is known only when the stream is a regular file: the ``FRAME\\n``-prefixed frames
-    its remaining size holds (when that is not a whole number, the last frame is truncated and the count is
-    of the complete ones); otherwise None. A truncated frame raises :class:`TruncatedInputError`.
-    ``colour_range`` is the header's ``XCOLORRANGE`` (``"LIMITED"`` when absent); frames are handed out in
-    limited range either way.
+    its remaining size holds (when that is not a whole number and the first FRAME line is bare, the last
+    frame is truncated and the count is of the complete ones); otherwise None. A truncated frame raises
+    :class:`TruncatedInputError`. ``colour_range`` is the header's ``XCOLORRANGE`` (``"LIMITED"`` when
+    absent); frames are handed out in limited range either way.
     ``close()`` closes the stream only if ``owns_stream``.
     """
 
@@ -57,13 +57,18 @@ class Y4MReader(ClosesOnExit):
             raise InputError(f"{name} is not a y4m stream (its first line is not a YUV4MPEG2 header)")
         self.info, self.colour_range = self._parse_header(header[len(MAGIC) + 1 : -1])
         self._frame_bytes = self.info.frame_bytes
-        remaining = remaining_file_bytes(stream)
-        per_frame = len(_FRAME_MARKER) + 1 + self._frame_bytes
-        if remaining is not None:
-            self.info = VideoInfo(self.info.width, self.info.height, self.info.fps, remaining // per_frame)
+        plain_line = _FRAME_MARKER + b"\n"
         peek = getattr(stream, "peek", None)
-        if peek is not None and not _FRAME_MARKER.startswith(peek(len(_FRAME_MARKER))[: len(_FRAME_MARKER)]):
+        head = peek(len(plain_line))[: len(plain_line)] if peek is not None else None
+        if head is not None and not (_FRAME_MARKER.startswith(head) or head.startswith(_FRAME_MARKER)):
             raise self._not_a_frame_line()
+        remaining = remaining_file_bytes(stream)
+        per_frame = len(plain_line) + self._frame_bytes
+        # Frames behind bare FRAME lines (what ffmpeg writes) have one size, so a file's size counts them; a
+        # FRAME line with parameters, or one not seen, counts only when the size is a whole number of frames.
+        plain = head in (plain_line, b"")
+        if remaining is not None and (plain or remaining % per_frame == 0):
+            self.info = VideoInfo(self.info.width, self.info.height, self.info.fps, remaining // per_frame)
 
     def _parse_header(self, fields: bytes) -> tuple[VideoInfo, str]:
         width = height = None
