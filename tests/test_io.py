@@ -16,7 +16,7 @@ from gvcodec.io.open import open_input, open_output, parse_fps, parse_size
 from gvcodec.io.pyav_io import PyAVReader, PyAVWriter, av_frame_to_yuv420, yuv420_to_av_frame
 from gvcodec.io.raw import RawYuv420Reader
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
-from tests.helpers import SHARED, eval_clip
+from tests.helpers import REPO, SHARED, eval_clip, read_frames
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -156,6 +156,17 @@ def test_a_y4m_file_cut_inside_a_frame_counts_its_complete_frames_when_frame_lin
     clip.write_bytes(b"YUV4MPEG2 W4 H2 F25:1\n" + (frame_line + bytes(12)) * 2 + frame_line + bytes(5))
     with clip.open("rb") as stream:
         assert Y4MReader(stream).info.frame_count == count
+
+
+def test_a_matroska_stream_on_stdin_is_decoded_through_pyav(tmp_path: Path) -> None:
+    source = REPO / "examples" / "carphone_176x144_17f.y4m"
+    mkv = tmp_path / "x.mkv"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(source), "-frames:v", "3", "-c:v", "ffv1",
+                    "-y", str(mkv)], check=True)
+    with open_input("-", stdin=io.BufferedReader(io.BytesIO(mkv.read_bytes()))) as piped:
+        frames = [frame.to_bytes() for frame in piped]
+    assert piped.name == "stdin (Matroska/WebM)"
+    assert frames == [frame.to_bytes() for frame in read_frames(source)[:3]]
 
 
 def test_y4m_without_magic_raises_input_error() -> None:

@@ -146,9 +146,10 @@ def _open_stdin(stdin: BinaryIO, size: tuple[int, int] | None, fps: Fraction | N
 def _spooled_pyav(stream: BinaryIO, name: str) -> PyAVReader:
     """A PyAV reader of a container arriving on a pipe, copied to a temporary file first (MP4 keeps its
     index at the end, so it cannot be decoded before it has all arrived); the file is gone once opened."""
-    with tempfile.NamedTemporaryFile(prefix="gvc-enc-stdin-", delete=False) as spool:
-        shutil.copyfileobj(stream, spool)
+    spool = tempfile.NamedTemporaryFile(prefix="gvc-enc-stdin-", delete=False)
     try:
+        with spool:
+            shutil.copyfileobj(stream, spool)
         return PyAVReader(spool.name, name=name)
     finally:
         os.unlink(spool.name)
@@ -164,9 +165,8 @@ def open_input(
 
     ``"-"`` reads ``stdin`` (default ``sys.stdin.buffer``): y4m when it starts with ``YUV4MPEG2``,
     through PyAV when it starts with a container's signature, else raw yuv420p, which needs ``size``
-    (width, height) and ``fps``. A ``.y4m`` path is read as
-    y4m, a ``.yuv`` path as raw yuv420p (again with ``size`` and ``fps``), any other path through
-    PyAV. ``size`` and ``fps`` are used for raw input only. Close the source (or use ``with``).
+    (width, height) and ``fps``. A ``.y4m`` path is read as y4m, a ``.yuv`` path as raw yuv420p (again
+    with ``size`` and ``fps``), any other path through PyAV. ``size`` and ``fps`` are used for raw input only. Close the source (or use ``with``).
     """
     if source == STDIO:
         return _open_stdin(stdin if stdin is not None else sys.stdin.buffer, size, fps)
