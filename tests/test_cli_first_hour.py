@@ -5,12 +5,16 @@ The pipelines of the design card (through a real ffmpeg and a shell) are in test
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import pty
 import re
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -206,3 +210,29 @@ def test_progress_in_a_log_is_one_line_per_stage_without_duplicates(
     assert [line.split(":")[0] for line in lines[1:-1]] == ["encode GOP 0"] * 2 + ["encode GOP 1"] * 2
     assert re.fullmatch(r"encode GOP 1: 6/6 steps, \d+\.\d s", lines[-2])
     assert lines[-1].startswith("gvc-enc: 9 frames 176x144")
+
+
+@pytest.mark.slow
+def test_progress_on_a_terminal_shows_each_stage_with_elapsed_time(
+    tmp_path: Path, tiny_nano_folder: Path, isolated_cache: None
+) -> None:
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    small = [arg for arg in SMALL if arg != "-q"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gvcodec.cli.enc", str(CLIP), "-o", str(tmp_path / "x.gvc"), "--model",
+         str(tiny_nano_folder), *small, "--gop", "5", "--frames", "9", "--recon", str(tmp_path / "r.y4m")],
+        stderr=terminal, stdout=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    shown = b""
+    with contextlib.suppress(OSError):  # the terminal's reading end reports EIO once the program has exited
+        while chunk := os.read(controller, 4096):
+            shown += chunk
+    os.close(controller)
+    assert process.wait(timeout=600) == 0
+    text = shown.decode(errors="replace")
+    assert re.search(r"gvc-enc: loading model .*: 00:0\d", text)
+    for stage in ("encode GOP 0: VAE encode: 00:", "encode GOP 1:", "/6 [", "GOP 1: VAE decode: 00:", "9/9 ["):
+        assert stage in text, stage
+    assert text.rstrip().splitlines()[-1].startswith("gvc-enc: 9 frames 176x144")
