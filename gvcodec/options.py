@@ -2,7 +2,8 @@
 
 :class:`EncoderOptions` is the declaration; each field carries an :class:`OptionSpec`. ``gvc-enc``'s
 parser (:func:`add_encoder_arguments`), the C API's keywords and ``gvc-bench``'s defaults are built
-from it, and :func:`check_option_ranges` checks a value against its spec before any model is loaded.
+from it, and :func:`check_option_ranges` checks a value against its spec (:func:`check_options_agree`
+the options against each other) before any model is loaded.
 Limits that come from the bitstream are asked of the container (:func:`container.largest_allowed`: the field's type or the format's limit).
 
 This module imports neither torch nor a model (the atom generators are named by the container's list of
@@ -18,15 +19,14 @@ import re
 import types
 import typing
 from dataclasses import Field, dataclass, field, fields
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from container import largest_allowed
 from container.limits import G_SCALE_RANGE, MAX_TAIL_FRAMES, SHIFT_RANGE
 from container.schema import ATOM_GENERATOR, SUPPORTED_ATOM_GENERATORS, HeaderFields, PacketBody
 from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, check_quality
 from gvcodec.backbones.layout import SUPPORTED_TEMPORAL_FACTOR
+from gvcodec.backbones.placement import DTYPES
 from gvcodec.errors import InputError
 from gvcodec.modes import MODES, mode_named
 
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 MODEL_OPTIONS = ("model", "device", "dtype", "quiet")
 """Options ``gvc-dec`` (and the decoder's C API) read too; every other option is the encoder's alone."""
-DTYPES = ("float32", "bfloat16")
 
 
 @dataclass(frozen=True)
