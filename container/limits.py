@@ -29,3 +29,6 @@ SHIFT_RANGE = (1e-3, 1e3)
 
 G_SCALE_RANGE = (0.0, 100.0)
 """SDE noise scales ``g_scale`` a stream may declare."""
+
+MAX_TAIL_FRAMES = 255
+"""Most latent frames a tail residual section covers: its payload counts them in one byte."""

@@ -12,6 +12,14 @@ class InputError(GvcError):
     """The input video or an option is not what the codec can take."""
 
 
+class TruncatedInputError(InputError):
+    """The input video ends inside a frame; ``complete_frames`` frames before it were whole."""
+
+    def __init__(self, message: str, complete_frames: int) -> None:
+        super().__init__(message)
+        self.complete_frames = complete_frames
+
+
 class ModelError(GvcError):
     """A model folder is missing, malformed, or does not match the stream."""
 

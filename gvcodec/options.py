@@ -2,8 +2,13 @@
 
 :class:`EncoderOptions` is the declaration; each field carries an :class:`OptionSpec`. ``gvc-enc``'s
 parser (:func:`add_encoder_arguments`), the C API's keywords and ``gvc-bench``'s defaults are built
-from it, and :func:`check_option_ranges` checks a value against its spec before any model is loaded.
+from it, and :func:`check_option_ranges` checks a value against its spec (:func:`check_options_agree`
+the options against each other) before any model is loaded.
 Limits that come from the bitstream are asked of the container (:func:`container.largest_allowed`: the field's type or the format's limit).
+
+This module imports neither torch nor a model (the atom generators are named by the container's list of
+them; GOP lengths are checked against the temporal factor every loadable model has), so the command lines
+parse and check every option in well under a second.
 """
 from __future__ import annotations
 
@@ -14,21 +19,22 @@ import re
 import types
 import typing
 from dataclasses import Field, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from container import largest_allowed
-from container.limits import G_SCALE_RANGE, SHIFT_RANGE
-from container.schema import HeaderFields, PacketBody
+from container.limits import G_SCALE_RANGE, MAX_TAIL_FRAMES, SHIFT_RANGE
+from container.schema import ATOM_GENERATOR, SUPPORTED_ATOM_GENERATORS, HeaderFields, PacketBody
 from gvcodec.anchors import ANCHOR_CODECS, DEFAULT_ANCHOR_CODEC, check_quality
-from gvcodec.backbones import Backbone
-from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS, generator_list
+from gvcodec.backbones.layout import SUPPORTED_TEMPORAL_FACTOR
+from gvcodec.backbones.placement import DTYPES
 from gvcodec.errors import InputError
 from gvcodec.modes import MODES, mode_named
-from gvcodec.residual import MAX_TAIL_FRAMES
+
+if TYPE_CHECKING:
+    from gvcodec.backbones import Backbone
 
 MODEL_OPTIONS = ("model", "device", "dtype", "quiet")
 """Options ``gvc-dec`` (and the decoder's C API) read too; every other option is the encoder's alone."""
-DTYPES = ("float32", "bfloat16")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,9 @@ def _limit(path: str) -> int:
     return largest_allowed(HeaderFields, path)
 
 
+GENERATOR_HELP = "1 dense (slow search), 2 shifted (FFT search)"
+"""The atom generators for ``--help`` (``gvcodec.codebook.generator_list()``, which a test compares, imports torch)."""
+
 MAX_ATOMS = largest_allowed(PacketBody, "atom_counts")
 """Most atoms one (coded step, latent frame) can keep: the packet's atom count field."""
 
@@ -70,7 +79,7 @@ class EncoderOptions:
     atoms: int = option(64, "atoms per (step, latent frame), the quality knob", low=1, high=_limit("sampler.atoms"), c_api=True)
     codebook: int = option(16384, "codebook size K", low=1, high=_limit("sampler.codebook_size"), c_api=True)
     atom_generator: int = option(
-        DEFAULT_GENERATOR, f"codebook atoms: {generator_list()}", choices=tuple(GENERATORS)
+        ATOM_GENERATOR, f"codebook atoms: {GENERATOR_HELP}", choices=SUPPORTED_ATOM_GENERATORS
     )
     steps: int = option(20, "sampler steps N", low=1, high=_limit("sampler.num_steps"), c_api=True)
     tail_steps: int = option(3, "final uncoded ODE steps", low=0, high=_limit("sampler.tail_steps"), c_api=True)
@@ -148,6 +157,7 @@ def encoder_options(**options: Any) -> EncoderOptions:
         raise InputError(f"unknown encoder option {unknown[0]!r}; the options are {', '.join(sorted(known))}")
     result = EncoderOptions(**options)
     check_option_ranges(result)
+    check_options_agree(result)
     return result
 
 
@@ -173,21 +183,8 @@ def check_option_ranges(options: EncoderOptions) -> None:
             raise InputError(f"{name} must be in [{low}, {high}], got {value}")
 
 
-def check_options_for(options: EncoderOptions, backbone: Backbone) -> None:
-    """``InputError`` unless the options agree with each other and with ``backbone`` (ranges checked before)."""
-    refusal = mode_named(options.mode).unsupported_by(backbone)
-    if refusal:
-        raise InputError(
-            f"model {backbone.name!r} cannot condition on mode {options.mode!r}: it {refusal}; "
-            "use another mode, or a model folder whose layout has this mode"
-        )
-    if (options.gop - 1) % backbone.temporal_factor:
-        raise InputError(f"--gop must be {backbone.temporal_factor}k + 1 frames (e.g. 17, 33), got {options.gop}")
-    if options.gop < MODES[options.mode].shortest_gop(backbone.temporal_factor):
-        raise InputError(
-            f"--mode {options.mode} chains GOPs that share a frame: --gop must be at least "
-            f"{1 + backbone.temporal_factor}, got {options.gop}"
-        )
+def check_options_agree(options: EncoderOptions) -> None:
+    """``InputError`` unless the options agree with each other (the checks that need no model)."""
     if not options.tail_steps < options.steps:
         raise InputError(f"tail steps must be in [0, steps), got {options.tail_steps} of {options.steps}")
     if not options.atoms <= options.codebook:
@@ -196,6 +193,31 @@ def check_options_for(options: EncoderOptions, backbone: Backbone) -> None:
         raise InputError(f"--tail-atoms must be in [1, min(--codebook, {MAX_ATOMS})], got {options.tail_atoms}")
     if options.anchor_quality is not None:
         check_quality(options.anchor_codec, options.anchor_quality)
+    check_gop(options)
+
+
+def check_gop(options: EncoderOptions, temporal_factor: int = SUPPORTED_TEMPORAL_FACTOR) -> None:
+    """``InputError`` unless ``--gop`` is ``r k + 1`` frames for the model's temporal factor ``r`` (every model
+    this release loads has :data:`SUPPORTED_TEMPORAL_FACTOR`, so it is checked before loading) and long enough
+    for the mode."""
+    if (options.gop - 1) % temporal_factor:
+        raise InputError(f"--gop must be {temporal_factor}k + 1 frames (e.g. 17, 33), got {options.gop}")
+    if options.gop < MODES[options.mode].shortest_gop(temporal_factor):
+        raise InputError(
+            f"--mode {options.mode} chains GOPs that share a frame: --gop must be at least "
+            f"{1 + temporal_factor}, got {options.gop}"
+        )
+
+
+def check_options_for(options: EncoderOptions, backbone: Backbone) -> None:
+    """``InputError`` unless the options agree with ``backbone`` (ranges and :func:`check_options_agree` before)."""
+    refusal = mode_named(options.mode).unsupported_by(backbone)
+    if refusal:
+        raise InputError(
+            f"model {backbone.name!r} cannot condition on mode {options.mode!r}: it {refusal}; "
+            "use another mode, or a model folder whose layout has this mode"
+        )
+    check_gop(options, backbone.temporal_factor)
 
 
 def check_picture_size(width: int, height: int) -> None:

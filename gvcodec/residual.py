@@ -19,12 +19,11 @@ import constriction
 import numpy as np
 import torch
 
+from container.limits import MAX_TAIL_FRAMES
 from gvcodec.errors import InputError, StreamCorruptError
 
 B_MIN = 0.05
-_HEAD = struct.Struct("<Bfhh")
-MAX_TAIL_FRAMES = 255
-"""Most latent frames a tail correction covers: its payload counts them in one byte (``_HEAD``)."""
+_HEAD = struct.Struct("<Bfhh")  # its first field counts the latent frames: at most MAX_TAIL_FRAMES
 _SYMBOL_LIMIT = 2**15 - 1
 
 

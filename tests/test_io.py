@@ -10,13 +10,13 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from gvcodec.errors import InputError
+from gvcodec.errors import InputError, TruncatedInputError
 from gvcodec.io.frames import VideoInfo, Yuv420Frame, full_range_to_limited
 from gvcodec.io.open import open_input, open_output, parse_fps, parse_size
 from gvcodec.io.pyav_io import PyAVReader, PyAVWriter, av_frame_to_yuv420, yuv420_to_av_frame
 from gvcodec.io.raw import RawYuv420Reader
 from gvcodec.io.y4m import Y4MReader, Y4MWriter
-from tests.helpers import SHARED, eval_clip
+from tests.helpers import REPO, SHARED, eval_clip, read_frames
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -136,11 +136,37 @@ def test_full_range_to_limited_maps_the_range_ends() -> None:
     assert full_range_to_limited(mid).to_bytes() == bytes([126, 128, 128])
 
 
-def test_y4m_truncated_frame_raises_input_error() -> None:
+def test_y4m_truncated_frame_raises_truncated_input_error_after_the_complete_frames() -> None:
     data = eval_clip("carphone_176x144.y4m").read_bytes()[:-100]
     reader = Y4MReader(io.BytesIO(data))
-    with pytest.raises(InputError, match="truncated"):
-        list(reader)
+    frames = []
+    with pytest.raises(TruncatedInputError, match="ends inside frame") as raised:
+        for frame in reader:
+            frames.append(frame)
+    assert raised.value.complete_frames == len(frames) > 0
+
+
+@pytest.mark.parametrize(
+    ("frame_line", "count"), [(b"FRAME\n", 2), (b"FRAME Ip\n", None)], ids=["bare FRAME lines", "FRAME parameters"]
+)
+def test_a_y4m_file_cut_inside_a_frame_counts_its_complete_frames_when_frame_lines_are_bare(
+    tmp_path: Path, frame_line: bytes, count: int | None
+) -> None:
+    clip = tmp_path / "cut.y4m"
+    clip.write_bytes(b"YUV4MPEG2 W4 H2 F25:1\n" + (frame_line + bytes(12)) * 2 + frame_line + bytes(5))
+    with clip.open("rb") as stream:
+        assert Y4MReader(stream).info.frame_count == count
+
+
+def test_a_matroska_stream_on_stdin_is_decoded_through_pyav(tmp_path: Path) -> None:
+    source = REPO / "examples" / "carphone_176x144_17f.y4m"
+    mkv = tmp_path / "x.mkv"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(source), "-frames:v", "3", "-c:v", "ffv1",
+                    "-y", str(mkv)], check=True)
+    with open_input("-", stdin=io.BufferedReader(io.BytesIO(mkv.read_bytes()))) as piped:
+        frames = [frame.to_bytes() for frame in piped]
+    assert piped.name == "stdin (Matroska/WebM)"
+    assert frames == [frame.to_bytes() for frame in read_frames(source)[:3]]
 
 
 def test_y4m_without_magic_raises_input_error() -> None:
@@ -192,7 +218,7 @@ def test_raw_partial_last_frame_on_a_pipe_raises_input_error() -> None:
     data = frames[0].to_bytes() + frames[1].to_bytes()[:1000]
     reader = RawYuv420Reader(io.BytesIO(data), 176, 144, Fraction(30))
     assert next(reader).to_bytes() == frames[0].to_bytes()
-    with pytest.raises(InputError, match="frame 1 is partial"):
+    with pytest.raises(InputError, match="ends inside frame 2"):
         next(reader)
 
 

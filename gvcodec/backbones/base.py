@@ -6,9 +6,10 @@ that can provide it (a diffusers Wan2.1 folder, our nano model) can drive the co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import torch
+if TYPE_CHECKING:  # annotations only: importing the protocol must not load torch (gvc-enc --help)
+    import torch
 
 
 @dataclass(frozen=True, eq=False)

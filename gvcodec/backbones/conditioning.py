@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import torch
 
-MASK_CHANNELS = 4
-
 
 def latent_frame_count(num_frames: int, temporal_factor: int = 4) -> int:
     """Latent frames of a causal video VAE: ``F' = (F - 1) / r + 1`` for ``F = r k + 1``."""

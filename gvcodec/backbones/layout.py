@@ -18,14 +18,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from gvcodec.backbones.conditioning import MASK_CHANNELS
 from gvcodec.errors import ModelError
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
 PROCESSOR_CONFIG = "preprocessor_config.json"
 # The diffusers Wan VAE encodes the first frame alone, then chunks of exactly 4 frames; the frame mask
-# folds 4 pixel frames into the MASK_CHANNELS channels of one latent frame.
-SUPPORTED_TEMPORAL_FACTOR = MASK_CHANNELS
+# folds 4 pixel frames into the MASK_CHANNELS channels of one latent frame. Every model this release loads
+# has this factor, so GOP lengths (4k + 1) are checked before any model is loaded.
+SUPPORTED_TEMPORAL_FACTOR = 4
+MASK_CHANNELS = SUPPORTED_TEMPORAL_FACTOR
 VAE_CLASSES = ("AutoencoderKLWan", "BlockTransformVAE")
 PRIOR_FOLDER = "prior"
 # diffusers' WanAttnProcessor splits the context of an image-encoder transformer at this many text tokens.

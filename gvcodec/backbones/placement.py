@@ -1,15 +1,23 @@
-"""Where and in which precision a backbone runs: parsing the ``--device`` and ``--dtype`` options."""
+"""Where and in which precision a backbone runs: parsing the ``--device`` and ``--dtype`` options.
+
+torch is imported when a device or dtype is resolved, not with the module, so the package stays cheap to import.
+"""
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from gvcodec.errors import InputError
 
-DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+if TYPE_CHECKING:
+    import torch
+
+DTYPES = ("float32", "bfloat16")
 
 
 def resolve_device(device: str) -> torch.device:
     """``"cpu"``, ``"cuda"`` or ``"cuda:N"`` as a :class:`torch.device` that exists on this machine."""
+    import torch
+
     try:
         parsed = torch.device(device)
     except (RuntimeError, ValueError) as error:
@@ -33,7 +41,8 @@ def resolve_device(device: str) -> torch.device:
 
 def resolve_dtype(dtype: str) -> torch.dtype:
     """``"float32"`` or ``"bfloat16"`` as a :class:`torch.dtype`."""
-    try:
-        return DTYPES[dtype]
-    except KeyError:
-        raise InputError(f"unsupported dtype {dtype!r}: expected one of {', '.join(DTYPES)}") from None
+    if dtype not in DTYPES:
+        raise InputError(f"unsupported dtype {dtype!r}: expected one of {', '.join(DTYPES)}")
+    import torch
+
+    return getattr(torch, dtype)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 from gvcodec.bench.bjontegaard import bd_rate  # noqa: E402
 from gvcodec.codebook import DEFAULT_GENERATOR, GENERATORS  # noqa: E402
@@ -75,8 +78,7 @@ def plot_curves(clip: str, clip_curves: dict[str, list[dict]], path: Path) -> No
     for axis, metric in zip(axes[0], metrics):
         for name, pts in sorted(clip_curves.items()):
             axis.plot([p["bpp"] for p in pts], [p[metric] for p in pts], marker="o", label=name)
-        axis.set_xscale("log")
-        axis.set_xlabel("bpp")
+        label_bpp_axis(axis)
         axis.set_ylabel(metric + ("" if HIGHER_IS_BETTER[metric] else " (lower is better)"))
         axis.grid(True, which="both", alpha=0.3)
     axes[0][0].legend(fontsize="small")
@@ -84,6 +86,21 @@ def plot_curves(clip: str, clip_curves: dict[str, list[dict]], path: Path) -> No
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
+
+
+def label_bpp_axis(axis: Axes) -> None:
+    """A log bpp axis labelled in plain decimals (0.01, 0.02, 0.05, ...) at 1-2-5 steps, at the decades alone
+    when it spans more than two, at 3 evenly spaced values when it is too narrow to hold two 1-2-5 steps;
+    minor ticks unlabelled, so labels never run into each other."""
+    axis.set_xscale("log")
+    low, high = axis.get_xlim()
+    steps = (1.0, 2.0, 5.0) if high / low <= 100 else (1.0,)
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    inside = [step * 10.0**decade for decade in decades for step in steps if low <= step * 10.0**decade <= high]
+    axis.xaxis.set_major_locator(LogLocator(base=10, subs=steps) if len(inside) >= 2 else MaxNLocator(nbins=3))
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.xaxis.set_minor_formatter(NullFormatter())
+    axis.set_xlabel("bpp")
 
 
 def bd_table(all_curves: dict[str, dict[str, list[dict]]]) -> list[dict]:

@@ -15,8 +15,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from gvcodec.bench.baselines import CODECS, rate_points
 from gvcodec.bench.points import (
     GvcSetting,
@@ -28,9 +26,10 @@ from gvcodec.bench.points import (
     read_points,
 )
 from gvcodec.bench.report import AVERAGE, bd_markdown, bd_table, curves, plot_curves, write_csv
-from gvcodec.cli.common import run_command
+from gvcodec.cli.common import add_version, run_command
 from gvcodec.codec import MODES
 from gvcodec.errors import InputError
+from gvcodec.io.progress import Progress
 from gvcodec.metrics import METRICS
 from gvcodec.options import EncoderOptions, choices_of, encoder_options
 
@@ -81,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default=DEFAULTS.model, help=f"gvcodec model (default {DEFAULTS.model})")
     parser.add_argument("--device", default=DEFAULTS.device, help=f"cpu, cuda or cuda:N (default {DEFAULTS.device})")
     parser.add_argument("--quick", action="store_true", help="CI-sized run: 2 clips, 9 frames, small settings, fast presets")
-    parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_version(parser)
     return parser
 
 
@@ -135,7 +135,7 @@ def bench(args: argparse.Namespace) -> None:
     points = list(read_points(store))
     done = {point_key(point) for point in points}
     jobs = len(plan.clips) * (len(plan.settings) + len(plan.baselines))
-    with tqdm(total=jobs, desc="gvc-bench", unit="point", disable=args.quiet) as bar:
+    with Progress("gvc-bench", jobs, "point", args.quiet, leave=True) as bar:
         for path in plan.clips:
             clip = load_clip(path, plan.frames)
             workdir = args.output / "work"

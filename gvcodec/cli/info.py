@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any, BinaryIO
 
 from container import ContainerError, StreamReader
-from gvcodec.cli.common import run_command
+from gvcodec.cli.common import add_version, run_command
 from gvcodec.combinatorial import choice_bits
 from gvcodec.errors import stream_error
 from gvcodec.io.binary import open_binary_input
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gvc-info", description="Describe a gvcodec stream.")
     parser.add_argument("input", help=".gvc file, or '-' for stdin")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_version(parser)
     return parser
 
 

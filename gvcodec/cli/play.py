@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from gvcodec.cli.common import argument_type, run_command
+from gvcodec.cli.common import add_version, argument_type, run_command
 from gvcodec.cli.player.display import import_pygame, window_environment
 from gvcodec.errors import InputError
 from gvcodec.io.binary import open_binary_input
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="zoom the window N times (default: the least whole zoom that makes it 640 px wide)")
     parser.add_argument("--autoexit", action="store_true", help="close the window after the last frame")
     add_model_arguments(parser)
+    add_version(parser)
     return parser
 
 

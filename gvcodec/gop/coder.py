@@ -29,6 +29,7 @@ from gvcodec.gop.geometry import GopGeometry, gop_geometry
 from gvcodec.gop.pixels import condition_tensor, frames_to_video, video_to_frames
 from gvcodec.gop.trajectory import CodingParams, StepCallback, run_trajectory
 from gvcodec.io.frames import Yuv420Frame
+from gvcodec.io.progress import stage
 from gvcodec.modes import MODES, Mode
 from gvcodec.noise_sources import AtomLayout, CodebookReplay, CodebookSearch
 from gvcodec.sampler import NoiseSource, SamplerSettings
@@ -157,7 +158,8 @@ class GopCoder:
         video = frames_to_video(
             span, geometry.coded_frames, geometry.padded_width, geometry.padded_height, self.backbone.device
         )
-        target = self.backbone.encode_video(video)
+        with stage(f"encode GOP {geometry.index}: VAE encode", self.quiet):
+            target = self.backbone.encode_video(video)
         search = CodebookSearch(layout=self._layout(geometry, atom_counts), target=target)
         latent = self._trajectory(geometry, condition, search, "encode")
         residual = b""
@@ -242,7 +244,8 @@ class GopCoder:
     ) -> list[Yuv420Frame]:
         """Step 6: the GOP's new frames, VAE-decoded, without the padding and the overlap, with its decoded
         anchors in their places."""
-        video = self.backbone.decode_latent(latent)
+        with stage(f"GOP {geometry.index}: VAE decode", self.quiet):
+            video = self.backbone.decode_latent(latent)
         generated = video_to_frames(video, geometry.overlap, geometry.span, self.setup.width, self.setup.height)
         return show_anchors(generated, anchors, geometry.overlap)
 

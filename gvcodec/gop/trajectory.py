@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
-from tqdm import tqdm
 
 from gvcodec.backbones import Backbone, Condition
 from gvcodec.codebook import AtomChoice, initial_noise
+from gvcodec.io.progress import Progress
 from gvcodec.noise_sources import AtomLayout
 from gvcodec.sampler import NoiseSource, SamplerSettings, sample_trajectory
 
@@ -74,7 +74,7 @@ def run_trajectory(
     """The final latent ``x_0`` of GOP ``gop_index``'s trajectory from ``x_T = initial_noise(seed, gop)``,
     its coded steps' noise taken from ``source`` (``verb`` labels the progress bar; ``on_step`` is told each step)."""
     initial = initial_noise(params.seed, gop_index, condition.latent_shape).to(backbone.device)
-    bar = tqdm(total=params.sampler.num_steps, desc=f"{verb} GOP {gop_index}", unit="step", leave=False, disable=quiet)
+    bar = Progress(f"{verb} GOP {gop_index}", params.sampler.num_steps, "step", quiet)
 
     def step_done(done: int) -> None:
         bar.update(1)

@@ -1,13 +1,17 @@
 """Turning a command-line input or output name into a video source or sink, ffmpeg-style.
 
-``-`` is stdin / stdout; a ``.y4m`` file carries its own header; a ``.yuv`` file or a non-y4m stdin
-is raw yuv420p and needs ``-s WxH -r FPS``; any other input file is opened with PyAV.
+``-`` is stdin / stdout; a ``.y4m`` file carries its own header; a ``.yuv`` file is raw yuv420p and
+needs ``-s WxH -r FPS``; any other input file is opened with PyAV. Stdin is sniffed: y4m, a container
+(MP4/MOV, Matroska/WebM, AVI, ...: its signature) decoded through PyAV, else raw yuv420p.
 """
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -26,6 +30,25 @@ __all__ = ["VideoSink", "VideoSource", "open_input", "open_output", "parse_fps",
 
 STDIO = "-"
 _RAW_NEEDS = "raw yuv420p input needs its picture size and frame rate: pass -s WxH and -r FPS"
+_RAW_STDIN_NEEDS = (
+    "stdin has no y4m header and no container signature, so it is raw video: add -s WxH -r FPS (its yuv420p "
+    "picture size and frame rate, e.g. -s 352x288 -r 30), or pipe y4m, which carries both: "
+    "ffmpeg -i IN -f yuv4mpegpipe - | gvc-enc > OUT.gvc"
+)
+# Signatures of the containers PyAV reads from stdin: (offset, bytes, name).
+CONTAINER_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (4, b"ftyp", "MP4/MOV"),
+    (4, b"moov", "MP4/MOV"),
+    (4, b"mdat", "MP4/MOV"),
+    (0, b"\x1a\x45\xdf\xa3", "Matroska/WebM"),
+    (0, b"RIFF", "AVI"),
+    (0, b"OggS", "Ogg"),
+    (0, b"FLV\x01", "FLV"),
+    (0, b"DKIF", "IVF"),
+    (0, b"nut/multimedia container", "NUT"),
+    (0, b"\x00\x00\x01\xba", "MPEG program stream"),
+)
+_SNIFF_BYTES = max(offset + len(magic) for offset, magic, _ in CONTAINER_SIGNATURES)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -98,15 +121,38 @@ def _sniff(stream: BinaryIO, size: int) -> tuple[bytes, BinaryIO]:
     return head, io.BufferedReader(_PrefixedRaw(head, stream))
 
 
+def container_name(head: bytes) -> str | None:
+    """The container whose signature ``head`` (a stream's first bytes) starts with, else None."""
+    for offset, magic, name in CONTAINER_SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return name
+    return None
+
+
 def _open_stdin(stdin: BinaryIO, size: tuple[int, int] | None, fps: Fraction | None) -> VideoSource:
-    head, stream = _sniff(stdin, len(MAGIC))
+    head, stream = _sniff(stdin, _SNIFF_BYTES)
     if not head:
-        raise InputError("stdin is empty; expected a y4m or raw yuv420p video")
-    if head == MAGIC:
+        raise InputError("stdin is empty; expected a video (y4m, a container such as mp4 or mkv, or raw yuv420p)")
+    if head.startswith(MAGIC):
         return Y4MReader(stream, name="stdin")
+    container = container_name(head)
+    if container is not None:
+        return _spooled_pyav(stream, f"stdin ({container})")
     if size is None or fps is None:
-        raise InputError(f"stdin has no y4m header (YUV4MPEG2), so it is read as raw video; {_RAW_NEEDS}")
+        raise InputError(_RAW_STDIN_NEEDS)
     return RawYuv420Reader(stream, size[0], size[1], fps, name="stdin")
+
+
+def _spooled_pyav(stream: BinaryIO, name: str) -> PyAVReader:
+    """A PyAV reader of a container arriving on a pipe, copied to a temporary file first (MP4 keeps its
+    index at the end, so it cannot be decoded before it has all arrived); the file is gone once opened."""
+    spool = tempfile.NamedTemporaryFile(prefix="gvc-enc-stdin-", delete=False)
+    try:
+        with spool:
+            shutil.copyfileobj(stream, spool)
+        return PyAVReader(spool.name, name=name)
+    finally:
+        os.unlink(spool.name)
 
 
 def open_input(
@@ -118,9 +164,9 @@ def open_input(
     """Open ``source`` for reading frames.
 
     ``"-"`` reads ``stdin`` (default ``sys.stdin.buffer``): y4m when it starts with ``YUV4MPEG2``,
-    else raw yuv420p, which needs ``size`` (width, height) and ``fps``. A ``.y4m`` path is read as
-    y4m, a ``.yuv`` path as raw yuv420p (again with ``size`` and ``fps``), any other path through
-    PyAV. ``size`` and ``fps`` are used for raw input only. Close the source (or use ``with``).
+    through PyAV when it starts with a container's signature, else raw yuv420p, which needs ``size``
+    (width, height) and ``fps``. A ``.y4m`` path is read as y4m, a ``.yuv`` path as raw yuv420p (again
+    with ``size`` and ``fps``), any other path through PyAV. ``size`` and ``fps`` are used for raw input only. Close the source (or use ``with``).
     """
     if source == STDIO:
         return _open_stdin(stdin if stdin is not None else sys.stdin.buffer, size, fps)

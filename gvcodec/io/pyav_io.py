@@ -72,20 +72,22 @@ class PyAVReader(ClosesOnExit):
     """Any file with a video stream that PyAV (FFmpeg) opens, decoded to BT.601 limited yuv420p.
 
     The first video stream is read. ``info.frame_count`` is the container's count when it states
-    one, else None. Use as a context manager, or call :meth:`close`.
+    one, else None. ``name`` is how messages call the input (default: the path). Use as a context
+    manager, or call :meth:`close`.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, name: str | None = None) -> None:
         self.path = Path(path)
+        self.name = repr(str(self.path)) if name is None else name
         if not self.path.is_file():
-            raise InputError(f"input video {str(self.path)!r} does not exist or is not a file")
+            raise InputError(f"input video {self.name} does not exist or is not a file")
         try:
             self._container = av.open(str(self.path), mode="r")
         except av.error.FFmpegError as err:
-            raise InputError(f"cannot open {str(self.path)!r} as a video: {err}") from err
+            raise InputError(f"cannot open {self.name} as a video: {err}") from err
         try:
             if not self._container.streams.video:
-                raise InputError(f"{str(self.path)!r} has no video stream")
+                raise InputError(f"{self.name} has no video stream")
             self._stream = self._container.streams.video[0]
             self._stream.thread_type = "AUTO"
             self.info = self._probe()
@@ -99,10 +101,10 @@ class PyAVReader(ClosesOnExit):
         rate = self._stream.average_rate or self._stream.guessed_rate or self._stream.base_rate
         if not rate:
             raise InputError(
-                f"{str(self.path)!r} states no frame rate; convert it with ffmpeg and an explicit -r"
+                f"{self.name} states no frame rate; convert it with ffmpeg and an explicit -r"
             )
         if not context.width or not context.height:
-            raise InputError(f"{str(self.path)!r} states no picture size for its video stream")
+            raise InputError(f"{self.name} states no picture size for its video stream")
         return VideoInfo(
             width=context.width,
             height=context.height,
@@ -112,7 +114,7 @@ class PyAVReader(ClosesOnExit):
 
     def __iter__(self) -> Iterator[Yuv420Frame]:
         if self._started:
-            raise InputError(f"{str(self.path)!r} is being read already; a reader iterates only once")
+            raise InputError(f"{self.name} is being read already; a reader iterates only once")
         self._started = True
         return self._frames()
 
@@ -121,13 +123,13 @@ class PyAVReader(ClosesOnExit):
             for frame in self._container.decode(self._stream):
                 if (frame.width, frame.height) != (self.info.width, self.info.height):
                     raise InputError(
-                        f"{str(self.path)!r} changes picture size mid-stream "
+                        f"{self.name} changes picture size mid-stream "
                         f"({self.info.width}x{self.info.height} -> {frame.width}x{frame.height}); "
                         "scale it to one size first (ffmpeg -vf scale=W:H)"
                     )
                 yield av_frame_to_yuv420(frame)
         except av.error.FFmpegError as err:
-            raise InputError(f"decoding {str(self.path)!r} failed: {err}") from err
+            raise InputError(f"decoding {self.name} failed: {err}") from err
 
     def close(self) -> None:
         self._container.close()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import BinaryIO
 
-from gvcodec.errors import InputError
+from gvcodec.errors import InputError, TruncatedInputError
 from gvcodec.io.closing import ClosesOnExit
 from gvcodec.io.frames import VideoInfo, Yuv420Frame, yuv420_frame_bytes
 from gvcodec.io.streams import read_exact, remaining_file_bytes
@@ -54,10 +54,10 @@ class RawYuv420Reader(ClosesOnExit):
         if not data:
             raise StopIteration
         if len(data) != self._frame_bytes:
-            raise InputError(
-                f"{self.name}: frame {self._next_index} is partial ({len(data)} of {self._frame_bytes} "
-                f"bytes for {self.info.width}x{self.info.height} yuv420p); check -s WxH, or the "
-                "stream was cut short"
+            raise TruncatedInputError(
+                f"{self.name} ends inside frame {self._next_index + 1} ({len(data)} of {self._frame_bytes} bytes "
+                f"of a {self.info.width}x{self.info.height} yuv420p frame): check -s WxH, or the stream was cut short",
+                self._next_index,
             )
         self._next_index += 1
         return Yuv420Frame.from_bytes(data, self.info.width, self.info.height)

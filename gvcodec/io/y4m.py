@@ -2,9 +2,9 @@
 
 A y4m stream is one header line ``YUV4MPEG2 W.. H.. F.. ...`` then, per frame, a line starting with
 ``FRAME`` and the raw planes. Only 8-bit 4:2:0 is taken (``C420``, ``C420jpeg``, ``C420paldv``,
-``C420mpeg2``; no ``C`` tag means 4:2:0 too). Interlacing flags are accepted and the pictures read
-as progressive frames, as x265 does. ``XCOLORRANGE=FULL`` input is mapped to limited range, so
-every reader hands out BT.601 limited-range frames.
+``C420mpeg2``; no ``C`` tag means 4:2:0 too), progressive (``Ip``, ``I?`` or no ``I`` tag: interlaced
+fields would be coded as frames), at most the format's picture size. ``XCOLORRANGE=FULL`` input is
+mapped to limited range, so every reader hands out BT.601 limited-range frames.
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import BinaryIO
 
-from gvcodec.errors import InputError
+from container.limits import LIMITS
+from gvcodec.errors import InputError, TruncatedInputError
 from gvcodec.io.closing import ClosesOnExit
 from gvcodec.io.frames import VideoInfo, Yuv420Frame, full_range_to_limited
 from gvcodec.io.raw import RawYuv420Writer
@@ -23,6 +24,7 @@ _FRAME_MARKER = b"FRAME"
 _LINE_LIMIT = 4096  # a header longer than this is not y4m
 _COLOURSPACES_420 = ("420", "420jpeg", "420paldv", "420mpeg2")
 _COLOUR_RANGES = ("LIMITED", "FULL")
+_PROGRESSIVE = ("p", "?")
 
 
 def _parse_ratio(text: str, tag: str) -> Fraction:
@@ -35,9 +37,11 @@ def _parse_ratio(text: str, tag: str) -> Fraction:
 class Y4MReader(ClosesOnExit):
     """Frames of a y4m stream, read as they arrive.
 
-    ``info.frame_count`` is known only when the stream is a regular file whose remaining size is a
-    whole number of ``FRAME\\n``-prefixed frames; otherwise None. ``colour_range`` is the header's
-    ``XCOLORRANGE`` (``"LIMITED"`` when absent); frames are handed out in limited range either way.
+    ``info.frame_count`` is known only when the stream is a regular file: the ``FRAME\\n``-prefixed frames
+    its remaining size holds (when that is not a whole number and the first FRAME line is bare, the last
+    frame is truncated and the count is of the complete ones); otherwise None. A truncated frame raises
+    :class:`TruncatedInputError`. ``colour_range`` is the header's ``XCOLORRANGE`` (``"LIMITED"`` when
+    absent); frames are handed out in limited range either way.
     ``close()`` closes the stream only if ``owns_stream``.
     """
 
@@ -53,9 +57,17 @@ class Y4MReader(ClosesOnExit):
             raise InputError(f"{name} is not a y4m stream (its first line is not a YUV4MPEG2 header)")
         self.info, self.colour_range = self._parse_header(header[len(MAGIC) + 1 : -1])
         self._frame_bytes = self.info.frame_bytes
+        plain_line = _FRAME_MARKER + b"\n"
+        peek = getattr(stream, "peek", None)
+        head = peek(len(plain_line))[: len(plain_line)] if peek is not None else None
+        if head is not None and not (_FRAME_MARKER.startswith(head) or head.startswith(_FRAME_MARKER)):
+            raise self._not_a_frame_line()
         remaining = remaining_file_bytes(stream)
-        per_frame = len(_FRAME_MARKER) + 1 + self._frame_bytes
-        if remaining is not None and remaining % per_frame == 0:
+        per_frame = len(plain_line) + self._frame_bytes
+        # Frames behind bare FRAME lines (what ffmpeg writes) have one size, so a file's size counts them; a
+        # FRAME line with parameters, or one not seen, counts only when the size is a whole number of frames.
+        plain = head in (plain_line, b"")
+        if remaining is not None and (plain or remaining % per_frame == 0):
             self.info = VideoInfo(self.info.width, self.info.height, self.info.fps, remaining // per_frame)
 
     def _parse_header(self, fields: bytes) -> tuple[VideoInfo, str]:
@@ -65,8 +77,9 @@ class Y4MReader(ClosesOnExit):
         for token in fields.decode("ascii", errors="replace").split():
             tag, value = token[0], token[1:]
             if tag in "WH":
-                if not value.isdigit() or int(value) == 0:
-                    raise InputError(f"{self.name}: y4m header tag {token} is not a positive size")
+                largest = LIMITS["width" if tag == "W" else "height"]
+                if not value.isdigit() or not 1 <= int(value) <= largest:
+                    raise InputError(f"{self.name}: y4m header tag {token} is not a size from 1 to {largest}")
                 if tag == "W":
                     width = int(value)
                 else:
@@ -85,7 +98,12 @@ class Y4MReader(ClosesOnExit):
                     raise InputError(
                         f"{self.name}: y4m tag X{value} is not understood; expected XCOLORRANGE=LIMITED or FULL"
                     )
-            # I (interlacing), A (aspect) and other X tags do not change how frames are read.
+            elif tag == "I" and value not in _PROGRESSIVE:
+                raise InputError(
+                    f"{self.name}: y4m is interlaced (I{value}); gvcodec codes progressive frames. Deinterlace "
+                    "it first, e.g. ffmpeg -i IN -vf bwdif -pix_fmt yuv420p OUT.y4m"
+                )
+            # A (aspect) and other X tags do not change how frames are read.
         if width is None or height is None or fps is None:
             raise InputError(f"{self.name}: y4m header lacks one of W (width), H (height), F (frame rate)")
         return VideoInfo(width=width, height=height, fps=fps, frame_count=None), colour_range
@@ -98,19 +116,22 @@ class Y4MReader(ClosesOnExit):
         if not marker:
             raise StopIteration
         if not marker.startswith(_FRAME_MARKER) or not marker.endswith(b"\n"):
-            raise InputError(
-                f"{self.name}: frame {self._next_index} does not start with a FRAME line; "
-                "the stream is damaged or its header's size is wrong"
-            )
+            raise self._not_a_frame_line()
         data = read_exact(self._stream, self._frame_bytes)
         if len(data) != self._frame_bytes:
-            raise InputError(
-                f"{self.name}: frame {self._next_index} is truncated ({len(data)} of "
-                f"{self._frame_bytes} bytes); the stream ended early"
+            raise TruncatedInputError(
+                f"{self.name} ends inside frame {self._next_index + 1} ({len(data)} of {self._frame_bytes} bytes)",
+                self._next_index,
             )
         self._next_index += 1
         frame = Yuv420Frame.from_bytes(data, self.info.width, self.info.height)
         return full_range_to_limited(frame) if self.colour_range == "FULL" else frame
+
+    def _not_a_frame_line(self) -> InputError:
+        return InputError(
+            f"{self.name}: frame {self._next_index + 1} does not start with a FRAME line; "
+            "the stream is damaged or its header's size is wrong"
+        )
 
     def close(self) -> None:
         if self._owns_stream:

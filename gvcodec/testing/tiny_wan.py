@@ -27,7 +27,7 @@ from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanTran
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import CLIPImageProcessorPil, CLIPVisionConfig, CLIPVisionModel, UMT5Config, UMT5EncoderModel
 
-from gvcodec.backbones.conditioning import MASK_CHANNELS
+from gvcodec.backbones.layout import MASK_CHANNELS
 from gvcodec.errors import InputError
 
 VARIANTS = ("t2v", "nano", "i2v", "flf2v")

@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--archive-to", type=Path, help="after each export, also pack --out as <=15 MiB tar parts here")
     parser.add_argument("--eval-data", type=Path, help="evaluation clips; evaluate and write MODEL_CARD.md when given")
     parser.add_argument("--eval-only", action="store_true", help="skip training: evaluate --out and write its card")
-    parser.add_argument("--smoke", action="store_true", help="a few seconds of training of tiny models on 2 clips")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny models on 2 clips; the time budgets still apply, so add e.g. --vae-seconds 2 "
+                             "--flow-seconds 1 for a quick check of the whole recipe")
     parser.add_argument("--channels", type=int, default=Z_DIM,
                         help=f"latent channels of a fresh model (default {Z_DIM}; ignored with --resume)")
     parser.add_argument("--max-frames", type=int, default=96, help="read at most this many frames of each training video")

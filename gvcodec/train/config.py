@@ -16,7 +16,7 @@ import torch
 from diffusers import WanTransformer3DModel
 
 from gvcodec.backbones.block_vae import BlockTransformVAE
-from gvcodec.backbones.conditioning import MASK_CHANNELS
+from gvcodec.backbones.layout import MASK_CHANNELS
 
 Z_DIM = 32
 
