@@ -73,7 +73,8 @@ class StreamReader:
             except FieldValueError as error:
                 raise MalformedStreamError(
                     f"GOP packet {number} (counting from 0) at byte offset {start} does not fit the stream "
-                    f"header: {error}"
+                    f"header: {error}",
+                    packet_number=number, offset=start,
                 ) from None
             size = self._source.offset - start
             self._packets_read += 1

@@ -32,7 +32,7 @@ from container import (
 )
 from gvcodec.anchors import ANCHOR_CODECS
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.errors import InputError, StreamError, stream_error
+from gvcodec.errors import InputError, StreamCorruptError, StreamError, stream_error
 from gvcodec.gop.allocation import AtomAllocation, check_reachable
 from gvcodec.gop.budget import check_fits_memory, machine_memory
 from gvcodec.gop.coder import EncoderSettings, GopCoder, StreamSetup, check_decodable, check_model_fits
@@ -254,10 +254,24 @@ def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:
     except ContainerError as error:
         raise stream_error(error) from error
 
+    mode = MODES[reader.header.mode]
+
     def packets() -> Iterator[GopPacket]:
+        offset, last_short = reader.header_size, None
         try:
             for record in reader:
-                yield record.packet
+                packet = record.packet
+                if last_short is not None:
+                    raise StreamCorruptError(
+                        f"GOP packet {packet.gop_index} at byte offset {offset} follows GOP {last_short.gop_index}, "
+                        f"whose {last_short.frame_count} frames are fewer than a full GOP's, so it must be the last; "
+                        "packets are spliced or the stream is damaged",
+                        gop_index=packet.gop_index, offset=offset,
+                    )
+                if packet.frame_count < mode.new_frames(packet.gop_index, reader.header.gop_length):
+                    last_short = packet
+                offset += record.size
+                yield packet
         except ContainerError as error:
             raise stream_error(error) from error
 

@@ -15,25 +15,15 @@ import pytest
 
 from container import StreamReader
 from container.limits import LIMITS
-from container.schema import HeaderCrc, HeaderFields, HeaderPrefix, PacketBody, PacketFrame
+from container.schema import FRAME_COUNT_UNKNOWN, HeaderCrc, HeaderFields, HeaderPrefix, PacketBody, PacketFrame
 from gvcodec.codebook import unpack_choices
 from gvcodec.codec import read_stream
 from gvcodec.errors import StreamCorruptError, StreamLimitError, StreamTruncatedError
+from gvcodec.testing.stream_mutations import flipped, split
 from tests.helpers import REPO
 
 GOLDEN = REPO / "tests" / "data" / "golden"
 STREAMS = sorted(GOLDEN.glob("*.gvc"))
-
-
-def split(stream: bytes) -> tuple[bytes, list[bytes]]:
-    """A stream's header bytes and each packet's bytes."""
-    reader = StreamReader(io.BytesIO(stream))
-    sizes = [record.size for record in reader]
-    packets, offset = [], reader.header_size
-    for size in sizes:
-        packets.append(stream[offset : offset + size])
-        offset += size
-    return stream[: reader.header_size], packets
 
 
 def crafted_header(stream: bytes, **changes: object) -> bytes:
@@ -140,3 +130,32 @@ def decoder_front_end(stream: bytes) -> None:
     header, packets = read_stream(io.BytesIO(stream))
     for packet in packets:
         unpack_choices(packet.choices, packet.atom_counts, header.sampler.codebook_size)
+
+
+def packet_moved(packet: bytes, gop_index: int, first_frame: int) -> bytes:
+    """``packet`` re-signed as GOP ``gop_index`` starting at frame ``first_frame``."""
+    body = PacketBody.parse(PacketFrame.parse(packet).body)
+    body.gop_index, body.first_frame = gop_index, first_frame
+    return PacketFrame.build({"body": PacketBody.build(body)})
+
+
+def test_a_packet_after_a_short_gop_is_refused_in_a_stream_of_unknown_length() -> None:
+    header, packets = split(STREAMS[0].read_bytes())
+    piped = crafted_header(header, frame_count=FRAME_COUNT_UNKNOWN)
+    assert read_all(piped + b"".join(packets)) == 7
+    follower = packet_moved(packets[1], gop_index=2, first_frame=7)
+    with pytest.raises(StreamCorruptError, match="GOP packet 2 at byte offset .* follows GOP 1, whose 2 frames") as caught:
+        read_all(piped + b"".join(packets) + follower)
+    assert caught.value.gop_index == 2
+    assert caught.value.offset == len(piped) + len(packets[0]) + len(packets[1])
+
+
+@pytest.mark.parametrize("where", ["header", "packet"])
+def test_a_damaged_header_or_packet_is_refused_with_the_offset_where_it_starts(where: str) -> None:
+    stream = STREAMS[0].read_bytes()
+    header, packets = split(stream)
+    offset = 20 if where == "header" else len(header) + len(packets[0]) + 20
+    with pytest.raises(StreamCorruptError, match="damaged") as caught:
+        read_all(flipped(stream, offset, 3))
+    assert caught.value.offset == (0 if where == "header" else len(header) + len(packets[0]))
+    assert caught.value.gop_index == (None if where == "header" else 1)
