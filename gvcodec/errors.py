@@ -12,6 +12,10 @@ class InputError(GvcError):
     """The input video or an option is not what the codec can take."""
 
 
+class OutputError(GvcError):
+    """An output cannot be written: a missing or read-only folder, a full disk, an I/O error."""
+
+
 class ModelError(GvcError):
     """A model folder is missing, malformed, or does not match the stream."""
 

@@ -9,14 +9,13 @@ import argparse
 import contextlib
 import sys
 import time
-from typing import BinaryIO
 
 from tqdm import tqdm
 
 from gvcodec.cli.common import argument_type, run_command
 from gvcodec.codec import Encoder, Packet
 from gvcodec.errors import InputError
-from gvcodec.io.binary import atomic_output
+from gvcodec.io.binary import BinaryOutput, atomic_output
 from gvcodec.io.open import VideoSink, open_input, open_output, parse_fps, parse_size
 from gvcodec.options import add_encoder_arguments, options_from_arguments
 from gvcodec.rate import bits_per_pixel
@@ -67,7 +66,7 @@ def encode(args: argparse.Namespace) -> None:
     )
 
 
-def _emit(packet: Packet, output: BinaryIO, encoder: Encoder, recon: VideoSink | None, bar: tqdm) -> int:
+def _emit(packet: Packet, output: BinaryOutput, encoder: Encoder, recon: VideoSink | None, bar: tqdm) -> int:
     """Write one GOP packet (and its reconstruction when asked); return the bytes written."""
     output.write(packet.data)
     output.flush()
