@@ -60,6 +60,10 @@ class MalformedStreamError(ContainerError):
     """Bytes that break the format although no CRC caught them: lost packet sync, unknown codes, bad values."""
 
 
+class LostSyncError(MalformedStreamError):
+    """A GOP packet does not start with the sync marker: the bytes before it were damaged or cut."""
+
+
 class FieldValueError(ContainerError):
     """A value handed to the writer does not fit the format."""
 

@@ -7,7 +7,15 @@ import zlib
 from construct import ConstError, ConstructError, Container
 
 from container.byte_source import ByteSource
-from container.errors import ContainerError, FieldValueError, LimitExceededError, MalformedStreamError, PacketCrcError, TruncatedStreamError
+from container.errors import (
+    ContainerError,
+    FieldValueError,
+    LimitExceededError,
+    LostSyncError,
+    MalformedStreamError,
+    PacketCrcError,
+    TruncatedStreamError,
+)
 from container.introspect import check_fits, enum_name
 from container.records import PACKET, GopPacket
 from container.schema import SYNC, PacketBody, PacketFrame
@@ -60,7 +68,7 @@ def _read_packet(source: ByteSource, number: int, start: int) -> GopPacket:
     try:
         frame = PacketFrame.parse_stream(source)
     except ConstError:
-        raise MalformedStreamError(
+        raise LostSyncError(
             f"lost sync: {where} does not start with {SYNC.hex(' ')}; the stream is damaged or has trailing data"
         ) from None
     except ConstructError as error:
