@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 def decode(args: argparse.Namespace) -> None:
     from gvcodec.codec import read_stream_past_damage
     from gvcodec.io.atomic import AtomicFileSink
-    from gvcodec.io.output_errors import GuardedSink
+    from gvcodec.io.output_errors import GuardedSink, writing
 
     started = time.monotonic()
     frames = 0
@@ -59,7 +59,8 @@ def decode(args: argparse.Namespace) -> None:
             header, model=args.model, device=args.device, dtype=args.dtype, quiet=args.quiet, max_memory=args.max_memory
         )
         info = VideoInfo(width=header.width, height=header.height, fps=header.fps, frame_count=header.frame_count)
-        sink = stack.enter_context(open_output(args.output, info))
+        with writing(args.output):  # y4m on stdout writes its header at once
+            sink = stack.enter_context(open_output(args.output, info))
         if args.output == "-":
             sink = GuardedSink(sink, args.output)
         bar = stack.enter_context(tqdm(total=header.frame_count, desc="gvc-dec", unit="frame", disable=args.quiet))
