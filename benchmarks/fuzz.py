@@ -17,6 +17,10 @@ packet of another stream in the place of one with the same GOP index and frames:
 stream identity), ``accepted-damage`` (a flip, cut or packet drop, repeat or swap that reads or decodes into
 something else with no error: the failure this campaign looks for), ``refused:<error type>``,
 ``crash:<exception type>`` and ``hang``.
+
+Every case also goes through ``gvc-dec --ignore-errors``'s path (``read_stream_past_damage``, and on the decoded
+cases ``decode_past_damage``), whose outcomes are ``ok`` (every frame the header declares is written, decoded or
+concealed), ``incomplete``, ``refused:<error type>`` (a damaged header, a model mismatch), crashes and hangs.
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -43,7 +47,8 @@ sys.path.insert(0, str(REPO))
 
 from gvcodec.backbones import Backbone, load_backbone  # noqa: E402
 from gvcodec.codebook import unpack_choices  # noqa: E402
-from gvcodec.codec import Decoder, read_stream  # noqa: E402
+from gvcodec.codec import Decoder, read_stream, read_stream_past_damage  # noqa: E402
+from gvcodec.concealment import ConcealedGop, IgnoredData, decode_past_damage  # noqa: E402
 from gvcodec.errors import GvcError, StreamError  # noqa: E402
 from gvcodec.testing.stream_mutations import (  # noqa: E402
     FIELD_VALUES,
@@ -61,7 +66,7 @@ RANDOM_KINDS = ("flip", "cut", "field", *PACKET_EDITS)
 # Which tiny model decodes which mode: the golden streams were encoded so (tests/test_golden_streams.py).
 MODEL_VARIANTS = {"t2v": "t2v", "i2v": "nano", "flf2v": "nano"}
 DECODER_MEMORY = 1 << 30
-FAILURES = ("crash", "hang", "accepted-damage")
+FAILURES = ("crash", "hang", "accepted-damage", "incomplete")
 # A re-signed field edit is a crafted, valid stream; a packet of another stream put in the place of one with the
 # same GOP index and frames is valid too, since packets carry no stream identity.
 CHANGED_OUTCOMES = {"field": "ok-changed", "splice": "accepted-splice"}
@@ -181,13 +186,46 @@ class Reference:
 
 def run_case(case: Case, decode: bool, references: dict[str, Reference], backbones: dict[str, Backbone],
              stop_after: float, hang_after: float) -> Outcome:
+    """The default decoder's outcome on one case: what it reads (and, with ``decode``, decodes) or refuses."""
+    reference = references[case.seed]
+
+    def outcome() -> str:
+        same = read_front_end(case.data) == reference.read
+        if decode:
+            same = decode_digest(case.data, backbones) == reference.digest
+        return "ok-identical" if same else CHANGED_OUTCOMES.get(case.kind, "accepted-damage")
+
+    return timed(outcome, stop_after, hang_after)
+
+
+def run_past_damage(case: Case, decode: bool, backbones: dict[str, Backbone], stop_after: float,
+                    hang_after: float) -> Outcome:
+    """``gvc-dec --ignore-errors`` on one case: reading past damage (and, with ``decode``, decoding and concealing)
+    must end without a crash, with every frame the header declares accounted for."""
+
+    def outcome() -> str:
+        header, items = read_stream_past_damage(io.BytesIO(case.data))
+        if not decode:
+            for _ in items:
+                pass
+            return "ok"
+        decoder = Decoder(header, backbone=backbones[header.mode], quiet=True, max_memory=DECODER_MEMORY)
+        frames = 0
+        for gop in decode_past_damage(header, items, decoder):
+            if isinstance(gop, ConcealedGop) and "\n" in gop.reason:
+                return "crash:multi-line reason"
+            frames += 0 if isinstance(gop, IgnoredData) else len(gop.frames)
+        return "ok" if header.frame_count in (None, frames) else "incomplete"
+
+    return timed(outcome, stop_after, hang_after)
+
+
+def timed(body: Callable[[], str], stop_after: float, hang_after: float) -> Outcome:
     """Run one case; its time is CPU seconds (the machine is shared, so wall time says more about the others)."""
     started = time.process_time()
     try:
         with stopped_after(stop_after):
-            same = read_front_end(case.data) == references[case.seed].read
-            if decode:
-                same = decode_digest(case.data, backbones) == references[case.seed].digest
+            name = body()
     except CaseTimeout:
         return Outcome("hang", time.process_time() - started, "stopped")
     except GvcError as error:
@@ -202,9 +240,7 @@ def run_case(case: Case, decode: bool, references: dict[str, Reference], backbon
     seconds = time.process_time() - started
     if seconds > hang_after:
         return Outcome("hang", seconds, "finished, but past the hang limit")
-    if same:
-        return Outcome("ok-identical", seconds)
-    return Outcome(CHANGED_OUTCOMES.get(case.kind, "accepted-damage"), seconds)
+    return Outcome(name, seconds)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             name: Reference(read_front_end(stream), decode_digest(stream, backbones)) for name, stream in seeds.items()
         }
         outcomes: Counter[str] = Counter()
+        past_damage: Counter[str] = Counter()
         by_kind: dict[str, Counter[str]] = {}
         examples: dict[str, dict] = {}
         failures: list[dict] = []
@@ -237,19 +274,26 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases(seeds, args.cases, args.seed):
             decode = case.number % args.decode_every == 0
             decoded += decode
-            outcome = run_case(case, decode, references, backbones, args.stop_after, args.hang_after)
-            outcomes[outcome.name] += 1
-            by_kind.setdefault(case.kind, Counter())[outcome.name] += 1
-            record = {"case": case.number, "seed": case.seed, "kind": case.kind, "detail": case.detail,
-                      "decoded": decode, "seconds": round(outcome.seconds, 4), "message": outcome.message}
-            examples.setdefault(outcome.name, record)
-            if outcome.name.startswith(FAILURES) and len(failures) < 50:
-                failures.append(record)
-            if not outcome.located:
-                unlocated += 1
-                unlocated_examples.extend([record][: len(unlocated_examples) < 20])
-            if outcome.seconds > slowest["seconds"]:
-                slowest = record
+            record = {"case": case.number, "seed": case.seed, "kind": case.kind, "detail": case.detail, "decoded": decode}
+            for path, outcome in (
+                ("default", run_case(case, decode, references, backbones, args.stop_after, args.hang_after)),
+                ("past-damage", run_past_damage(case, decode, backbones, args.stop_after, args.hang_after)),
+            ):
+                result = {**record, "path": path, "outcome": outcome.name, "seconds": round(outcome.seconds, 4),
+                          "message": outcome.message}
+                if path == "default":
+                    outcomes[outcome.name] += 1
+                    by_kind.setdefault(case.kind, Counter())[outcome.name] += 1
+                else:
+                    past_damage[outcome.name] += 1
+                examples.setdefault(f"{path} {outcome.name}", result)
+                if outcome.name.startswith(FAILURES) and len(failures) < 50:
+                    failures.append(result)
+                if not outcome.located:
+                    unlocated += 1
+                    unlocated_examples.extend([result][: len(unlocated_examples) < 20])
+                if outcome.seconds > slowest["seconds"]:
+                    slowest = result
             if (case.number + 1) % 5000 == 0:
                 print(f"{case.number + 1} cases, {time.monotonic() - started:.0f} s: {dict(outcomes)}", file=sys.stderr)
     result = {
@@ -258,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed_streams": list(seeds),
         "outcomes": dict(outcomes.most_common()),
         "outcomes_by_kind": {kind: dict(counter.most_common()) for kind, counter in by_kind.items()},
+        "past_damage_outcomes": dict(past_damage.most_common()),
         "refusals_without_gop_or_offset": unlocated,
         "unlocated_examples": unlocated_examples,
         "failures": failures,
@@ -271,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n")
     print(text)
-    return 1 if any(name.startswith(FAILURES) for name in outcomes) else 0
+    return 1 if any(name.startswith(FAILURES) for name in (*outcomes, *past_damage)) else 0
 
 
 if __name__ == "__main__":
