@@ -17,8 +17,8 @@ from container import StreamReader
 from container.limits import LIMITS
 from container.schema import FRAME_COUNT_UNKNOWN, HeaderCrc, HeaderFields, HeaderPrefix, PacketBody, PacketFrame
 from gvcodec.codebook import unpack_choices
-from gvcodec.codec import read_stream
-from gvcodec.errors import StreamCorruptError, StreamLimitError, StreamTruncatedError
+from gvcodec.codec import read_stream, read_stream_past_damage
+from gvcodec.errors import StreamCorruptError, StreamError, StreamLimitError, StreamTruncatedError
 from gvcodec.testing.stream_mutations import flipped, split
 from tests.helpers import REPO
 
@@ -159,3 +159,22 @@ def test_a_damaged_header_or_packet_is_refused_with_the_offset_where_it_starts(w
         read_all(flipped(stream, offset, 3))
     assert caught.value.offset == (0 if where == "header" else len(header) + len(packets[0]))
     assert caught.value.gop_index == (None if where == "header" else 1)
+
+
+def past_damage(stream: bytes) -> list:
+    """What ``read_stream_past_damage`` yields: GOP indices of packets, error class names of the rest."""
+    _, items = read_stream_past_damage(io.BytesIO(stream))
+    return [type(item).__name__ if isinstance(item, StreamError) else item.gop_index for item in items]
+
+
+def test_reading_past_damage_resyncs_at_the_next_packet_after_garbage() -> None:
+    header, packets = split(STREAMS[0].read_bytes())
+    assert past_damage(header + packets[0] + b"\x00garbage\x89GO" + packets[1]) == [0, "StreamCorruptError", 1]
+
+
+def test_reading_past_damage_skips_a_damaged_packet_and_reports_the_early_end() -> None:
+    stream = STREAMS[0].read_bytes()
+    header, packets = split(stream)
+    assert past_damage(flipped(stream, len(header) + 30, 0)) == ["StreamCorruptError", 1]
+    assert past_damage(header + packets[0] + packets[0] + packets[1]) == [0, "StreamCorruptError", 1]
+    assert past_damage(header + packets[0]) == [0, "StreamTruncatedError"]
