@@ -15,8 +15,6 @@ import pytest
 
 from tests.helpers import REPO, SMALL
 
-pytestmark = pytest.mark.slow  # through the command lines, with a model load per run
-
 CLIP = REPO / "examples" / "carphone_176x144_17f.y4m"
 STREAM = REPO / "tests" / "data" / "golden" / "i2v_generator1.gvc"
 # A folder no one can create files in, root included (tests may run as root, where chmod stops nothing).
@@ -45,12 +43,14 @@ def leftovers(folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("where", ["unwritable", "missing"])
+@pytest.mark.slow  # through the command lines, with a model load per run
 def test_gvc_enc_cannot_write_its_output_in_one_line(tiny_t2v_folder: Path, tmp_path: Path, where: str) -> None:
     output = UNWRITABLE / "out.gvc" if where == "unwritable" else tmp_path / "no" / "out.gvc"
     result = subprocess.run(encode_args(tiny_t2v_folder, str(output), "--frames", "1"), capture_output=True, timeout=600)
     one_error_line(result, "gvc-enc", f"cannot write {output}: ")
 
 
+@pytest.mark.slow  # through the command lines, with a model load per run
 def test_gvc_enc_recon_that_cannot_be_written_is_one_line_and_no_stream_is_left(tiny_t2v_folder: Path, tmp_path: Path) -> None:
     output = tmp_path / "out.gvc"
     recon = UNWRITABLE / "recon.y4m"
@@ -61,6 +61,7 @@ def test_gvc_enc_recon_that_cannot_be_written_is_one_line_and_no_stream_is_left(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow  # through the command lines, with a model load per run
 def test_gvc_dec_cannot_write_its_output_in_one_line(tiny_nano_folder: Path) -> None:
     output = UNWRITABLE / "out.y4m"
     result = subprocess.run(
@@ -70,6 +71,7 @@ def test_gvc_dec_cannot_write_its_output_in_one_line(tiny_nano_folder: Path) -> 
 
 
 @pytest.mark.parametrize("program", ["enc", "dec"])
+@pytest.mark.slow  # through the command lines, with a model load per run
 def test_a_full_disk_under_stdout_is_one_line(program: str, tiny_t2v_folder: Path, tiny_nano_folder: Path) -> None:
     if program == "enc":
         args = encode_args(tiny_t2v_folder, "-", "--frames", "1")
@@ -87,6 +89,7 @@ def limit_file_size() -> None:
 
 
 @pytest.mark.parametrize("program", ["enc", "dec"])
+@pytest.mark.slow  # through the command lines, with a model load per run
 def test_a_write_failing_midway_leaves_no_file(program: str, tiny_t2v_folder: Path, tiny_nano_folder: Path, tmp_path: Path) -> None:
     if program == "enc":
         args = encode_args(tiny_t2v_folder, str(tmp_path / "out.gvc"), "--frames", "6")
@@ -97,6 +100,7 @@ def test_a_write_failing_midway_leaves_no_file(program: str, tiny_t2v_folder: Pa
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow  # through the command lines, with a model load per run
 def test_sigterm_during_an_encode_leaves_no_partial_file(tiny_t2v_folder: Path, tmp_path: Path) -> None:
     process = subprocess.Popen(
         encode_args(tiny_t2v_folder, str(tmp_path / "out.gvc"), "--recon", str(tmp_path / "recon.y4m")),
@@ -115,6 +119,7 @@ def test_sigterm_during_an_encode_leaves_no_partial_file(tiny_t2v_folder: Path, 
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder; the /proc cases cover it")
+@pytest.mark.slow  # through the command lines, with a model load per run
 def test_a_read_only_folder_is_one_line(tiny_nano_folder: Path, tmp_path: Path) -> None:
     folder = tmp_path / "read_only"
     folder.mkdir()
@@ -124,3 +129,12 @@ def test_a_read_only_folder_is_one_line(tiny_nano_folder: Path, tmp_path: Path) 
         command("dec", str(STREAM), "-o", str(output), "--model", str(tiny_nano_folder), "-q"), capture_output=True, timeout=600
     )
     one_error_line(result, "gvc-dec", f"cannot write {output}: Permission denied")
+
+
+def test_a_stale_partial_file_is_never_listed_as_an_input(tmp_path: Path) -> None:
+    from gvcodec.io.atomic import input_files, partial_path
+
+    clip = tmp_path / "clip.y4m"
+    clip.write_bytes(b"")
+    partial_path(tmp_path / "other.y4m").write_bytes(b"")
+    assert input_files(tmp_path, "*.y4m") == [clip]

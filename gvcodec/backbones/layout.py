@@ -317,4 +317,7 @@ def _check_image_processor(folder: Path, config: dict, image_size: int) -> None:
 
 
 def _weight_files(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file() and path.name.endswith(WEIGHT_SUFFIXES))
+    return sorted(
+        path for path in folder.rglob("*")
+        if path.is_file() and path.name.endswith(WEIGHT_SUFFIXES) and not path.name.startswith(".")
+    )

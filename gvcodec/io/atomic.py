@@ -2,7 +2,8 @@
 disk and renamed onto the target only when writing finishes cleanly, and removed if it fails.
 
 A run killed outright (SIGKILL, power loss) can leave its temporary file behind: a hidden
-``.name.<random>.partial.ext`` that nothing in gvcodec reads, so it is never taken for output.
+``.name.<random>.partial.ext`` that nothing in gvcodec reads (folders of clips are listed with
+:func:`input_files`), so it is never taken for output.
 """
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ def partial_path(target: Path) -> Path:
     """``dir/.name.<random>.partial<suffix>``: hidden, visibly unfinished, and keeping the suffix so
     tools that pick a format by extension still do."""
     return target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial{target.suffix}")
+
+
+def input_files(folder: Path, pattern: str) -> list[Path]:
+    """The files of ``folder`` matching ``pattern``, sorted, leaving out hidden ones (``pathlib`` matches them):
+    among those are the partial files a killed run leaves, which must never be read as inputs."""
+    return sorted(path for path in folder.glob(pattern) if path.is_file() and not path.name.startswith("."))
 
 
 def _sync_path(path: Path, flags: int) -> None:
