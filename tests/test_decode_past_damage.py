@@ -94,3 +94,11 @@ def test_keep_partial_keeps_the_gops_decoded_before_the_failure_and_says_so(run,
     assert len(err) == 2
     assert err[0].startswith("gvc-dec: kept the 5 frames decoded before the failure in ")
     assert err[1].startswith("gvc-dec: error: truncated stream")
+
+
+def test_keep_partial_keeps_no_file_when_no_frame_was_decoded(run, tiny_nano_folder: Path) -> None:
+    header, packets = split(I2V.read_bytes())
+    code, frames, err = run(header + packets[1], tiny_nano_folder, "--keep-partial")
+    assert code == 1
+    assert frames == []
+    assert len(err) == 1 and "a packet is missing" in err[0]

@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--keep-partial", action="store_true",
-        help="on a failure, keep the frames decoded before it in the output file (default: no file)",
+        help="on a failure, keep the frames decoded before it (if any) in the output file (default: no file)",
     )
     return parser
 
@@ -74,7 +74,7 @@ def decode(args: argparse.Namespace) -> None:
                         frames += 1
                     bar.update(packet.frame_count)
         except BaseException:
-            if args.keep_partial and isinstance(sink, AtomicFileSink):
+            if args.keep_partial and isinstance(sink, AtomicFileSink) and sink.frames_written:
                 sink.keep()
                 print(f"gvc-dec: kept the {sink.frames_written} frames decoded before the failure in {args.output}",
                       file=sys.stderr)
