@@ -21,7 +21,8 @@ from gvcodec.io.open import VideoSink, open_output
 from gvcodec.options import add_model_arguments, parse_memory
 
 if TYPE_CHECKING:
-    from container import StreamHeader
+    from container import GopPacket, StreamHeader
+    from gvcodec.errors import StreamError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,9 +61,8 @@ def decode(args: argparse.Namespace) -> None:
         )
         info = VideoInfo(width=header.width, height=header.height, fps=header.fps, frame_count=header.frame_count)
         with writing(args.output):  # y4m on stdout writes its header at once
-            sink = stack.enter_context(open_output(args.output, info))
-        if args.output == "-":
-            sink = GuardedSink(sink, args.output)
+            sink = open_output(args.output, info)
+        sink = stack.enter_context(GuardedSink(sink, args.output) if args.output == "-" else sink)
         bar = stack.enter_context(tqdm(total=header.frame_count, desc="gvc-dec", unit="frame", disable=args.quiet))
         try:
             if args.ignore_errors:
@@ -82,7 +82,9 @@ def decode(args: argparse.Namespace) -> None:
     print(f"gvc-dec: {frames} frames {header.width}x{header.height}, {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
-def _decode_past_damage(header: StreamHeader, packets: Iterator, decoder: Decoder, sink: VideoSink, bar: tqdm) -> int:
+def _decode_past_damage(
+    header: StreamHeader, packets: Iterator[GopPacket | StreamError], decoder: Decoder, sink: VideoSink, bar: tqdm
+) -> int:
     """Decode every GOP that can be, conceal the others with one warning each and a summary; return the frames."""
     from gvcodec.concealment import ConcealedGop, IgnoredData, decode_past_damage
 
