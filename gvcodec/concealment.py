@@ -60,10 +60,12 @@ def decode_past_damage(
         yield from _conceal_span(decoder, mode, header.gop_length, next_gop, item.gop_index,
                                  frames_out, item.first_frame, errors)
         errors = []
+        gop: DecodedGop | ConcealedGop
         try:
-            yield DecodedGop(item.gop_index, decoder.decode_yuv(item))
+            gop = DecodedGop(item.gop_index, decoder.decode_yuv(item))
         except StreamError as error:
-            yield ConcealedGop(item.gop_index, item.first_frame, decoder.conceal(item.gop_index, item.frame_count), str(error))
+            gop = ConcealedGop(item.gop_index, item.first_frame, decoder.conceal(item.gop_index, item.frame_count), str(error))
+        yield gop
         next_gop, frames_out = item.gop_index + 1, item.first_frame + item.frame_count
     if header.frame_count is not None and frames_out < header.frame_count:
         end_gop = len(mode.gop_frame_ranges(header.frame_count, header.gop_length))
