@@ -168,7 +168,10 @@ class Encoder:
         gop, outputs = self._coder.code(frames, first, self._settings, self._atoms, self.options.keep_recon)
         if self.options.keep_recon:
             self._recon.extend(outputs)
-        self._writer.write(gop)
+        try:
+            self._writer.write(gop)
+        except ContainerError as error:  # past the format's frame limit, say
+            raise InputError(str(error)) from error
         data = self._take_written()
         self._atoms.record(len(data))
         self._buffer = _GopBuffer(first_frame=first + len(frames))

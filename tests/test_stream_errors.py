@@ -57,6 +57,7 @@ def read_all(stream: bytes) -> int:
         {"sampler.g_scale": 1e300},
         {"gop_length": 65533},
         {"prompt": b"x" * 70000},
+        {"frame_count": LIMITS["frame_count"] + 1},
     ],
     ids=lambda changes: ",".join(changes),
 )
@@ -178,3 +179,11 @@ def test_reading_past_damage_skips_a_damaged_packet_and_reports_the_early_end() 
     assert past_damage(flipped(stream, len(header) + 30, 0)) == ["StreamCorruptError", 1]
     assert past_damage(header + packets[0] + packets[0] + packets[1]) == [0, "StreamCorruptError", 1]
     assert past_damage(header + packets[0]) == [0, "StreamTruncatedError"]
+
+
+def test_a_packet_past_the_frame_limit_is_refused_in_a_stream_of_unknown_length() -> None:
+    header, packets = split(STREAMS[0].read_bytes())
+    piped = crafted_header(header, frame_count=FRAME_COUNT_UNKNOWN)
+    far = packet_moved(packets[1], gop_index=1, first_frame=LIMITS["frame_count"])
+    with pytest.raises(StreamLimitError, match="frame_count = .* is past this format's limit"):
+        read_all(piped + packets[0] + far)
