@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from container import StreamReader
 from gvcodec.cli.info import stream_report
 from gvcodec.codebook import unpack_choices
-from gvcodec.codec import read_stream
+from gvcodec.codec import read_stream, read_stream_past_damage
 from gvcodec.errors import StreamError
 from gvcodec.residual import decode_residual, encode_residual
 from gvcodec.testing.stream_mutations import PACKET_EDITS, edited, field_edit, packets_edited
@@ -108,3 +108,23 @@ def test_any_edit_of_a_tail_residual_payload_raises_only_stream_errors(offset: i
         decode_residual(edited(RESIDUAL, offset, width, value), 4, 6, 8)
     except StreamError as error:
         assert "\n" not in str(error)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(mutations)
+def test_reading_past_damage_yields_packets_and_located_errors_whatever_the_mutation(mutation: tuple) -> None:
+    index, kind, where, bit, width, value = mutation
+    stream = ORIGINALS[index]
+    offset = int(where * len(stream))
+    damaged = {
+        "flip": lambda: edited(stream, offset, 1, stream[offset] ^ (1 << bit)),
+        "cut": lambda: stream[:offset],
+        "field": lambda: field_edit(stream, offset, width, value),
+    }[kind]()
+    try:
+        _, items = read_stream_past_damage(io.BytesIO(damaged))
+    except StreamError:
+        return  # a damaged header: nothing to read past
+    for item in items:
+        if isinstance(item, StreamError):
+            assert "\n" not in str(item) and item.offset is not None
