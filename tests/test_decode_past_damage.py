@@ -16,23 +16,20 @@ T2V = GOLDEN / "t2v_generator1.gvc"
 I2V = GOLDEN / "i2v_generator1.gvc"
 
 
-def decode(stream: bytes, model: Path, folder: Path, *flags: str) -> tuple[int, list, list[str]]:
-    """Exit status, frames written (empty when no file) and stderr lines of gvc-dec on ``stream``."""
-    source, output = folder / "in.gvc", folder / "out.y4m"
-    source.write_bytes(stream)
-    output.unlink(missing_ok=True)
-    code = dec.main([str(source), "-o", str(output), "--model", str(model), "-q", *flags])
-    return code, read_frames(output) if output.exists() else [], []
-
-
 def same(first, second) -> bool:
     return all(np.array_equal(getattr(first, plane), getattr(second, plane)) for plane in "yuv")
 
 
 @pytest.fixture
 def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], one_thread: None, isolated_cache: None):
+    """gvc-dec on a stream's bytes: its exit status, the frames written (none when no file) and its stderr lines."""
+
     def run_decoder(stream: bytes, model: Path, *flags: str) -> tuple[int, list, list[str]]:
-        code, frames, _ = decode(stream, model, tmp_path, *flags)
+        source, output = tmp_path / "in.gvc", tmp_path / "out.y4m"
+        source.write_bytes(stream)
+        output.unlink(missing_ok=True)
+        code = dec.main([str(source), "-o", str(output), "--model", str(model), "-q", *flags])
+        frames = read_frames(output) if output.exists() else []
         return code, frames, capsys.readouterr().err.splitlines()
 
     return run_decoder

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from container import StreamReader
 from container.limits import LIMITS
 from container.schema import FRAME_COUNT_UNKNOWN, HeaderCrc, HeaderFields, HeaderPrefix, PacketBody, PacketFrame
 from gvcodec.codebook import unpack_choices
