@@ -33,6 +33,7 @@ from gvcodec.bench.bjontegaard import bd_rate
 from gvcodec.bench.machine import device_name, run_context, set_threads, write_record
 from gvcodec.cli.common import argument_type, run_command
 from gvcodec.errors import InputError
+from gvcodec.io.atomic import input_files
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.io.open import open_input
 from gvcodec.metrics import psnr_rgb, psnr_y
@@ -172,7 +173,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
 
 def clip_names(folder: Path, clips: Sequence[str] | None) -> list[str]:
     """The requested clips, or every ``.y4m`` in ``folder``; each must exist there."""
-    names = list(clips) if clips else sorted(path.stem for path in folder.glob("*.y4m"))
+    names = list(clips) if clips else [path.stem for path in input_files(folder, "*.y4m")]
     if not names:
         raise InputError(f"no .y4m clips in {folder}")
     missing = [name for name in names if not (folder / f"{name}.y4m").is_file()]

@@ -27,6 +27,7 @@ from gvcodec.cli.common import run_command
 from gvcodec.codec import Encoder, decode_stream, encode_stream
 from gvcodec.colour import yuv420_to_rgb
 from gvcodec.errors import InputError
+from gvcodec.io.atomic import input_files
 from gvcodec.metrics.psnr import frame_psnr_rgb
 from gvcodec.train.evaluate import position_means
 
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def body() -> None:
         set_threads(args.threads)
-        paths = sorted(args.folder.glob("*.y4m"))
+        paths = input_files(args.folder, "*.y4m")
         if not paths:
             raise InputError(f"no .y4m clips in {args.folder}")
         backbone = load_backbone(args.model)

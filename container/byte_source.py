@@ -37,6 +37,26 @@ class ByteSource:
         self.offset += len(data)
         return data
 
+    def skip_to(self, marker: bytes) -> None:
+        """Drop bytes up to the next ``marker`` (which the next read starts with), or to the end of the input."""
+        window = self._pending
+        self._pending = b""
+        while True:
+            found = window.find(marker)
+            if found >= 0:
+                self.offset += found
+                self._pending = window[found:]
+                return
+            keep = len(marker) - 1
+            self.offset += max(len(window) - keep, 0)
+            window = window[-keep:] if len(window) > keep else window
+            chunk = self._stream.read(_CHUNK)
+            if not chunk:
+                self.offset += len(window)
+                self.ended = True
+                return
+            window += chunk
+
     def at_end(self) -> bool:
         """Whether the input has no byte left (reads one byte ahead and keeps it for the next read)."""
         if not self._pending:

@@ -7,7 +7,19 @@ from __future__ import annotations
 
 
 class ContainerError(Exception):
-    """Base of every error the container raises on purpose."""
+    """Base of every error the container raises on purpose: ``packet_number`` (the GOP packet's place in the
+    stream, from 0) and ``offset`` (the byte offset where the header or packet starts) say where, when known."""
+
+    def __init__(self, message: str, packet_number: int | None = None, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.packet_number = packet_number
+        self.offset = offset
+
+    def located(self, packet_number: int | None, offset: int) -> ContainerError:
+        """This error, placed at ``offset`` (and ``packet_number``) unless it already says where it is."""
+        if self.offset is None:
+            self.packet_number, self.offset = packet_number, offset
+        return self
 
 
 class NotAStreamError(ContainerError):
@@ -30,9 +42,7 @@ class PacketError(ContainerError):
     """An error about one GOP packet: its number in the stream and the byte offset where it starts."""
 
     def __init__(self, message: str, packet_number: int, offset: int) -> None:
-        super().__init__(message)
-        self.packet_number = packet_number
-        self.offset = offset
+        super().__init__(message, packet_number, offset)
 
 
 class PacketCrcError(PacketError):
@@ -43,12 +53,15 @@ class TruncatedStreamError(ContainerError):
     """The input ended inside the file header or inside a GOP packet."""
 
     def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.offset = offset
+        super().__init__(message, offset=offset)
 
 
 class MalformedStreamError(ContainerError):
     """Bytes that break the format although no CRC caught them: lost packet sync, unknown codes, bad values."""
+
+
+class LostSyncError(MalformedStreamError):
+    """A GOP packet does not start with the sync marker: the bytes before it were damaged or cut."""
 
 
 class FieldValueError(ContainerError):

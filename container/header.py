@@ -9,6 +9,7 @@ from construct import ConstructError, Container
 
 from container.byte_source import ByteSource, Tap
 from container.errors import (
+    ContainerError,
     FieldValueError,
     HeaderCrcError,
     LimitExceededError,
@@ -75,8 +76,16 @@ def read_header(source: ByteSource) -> StreamHeader:
     """Parse the file header at the front of ``source``, reading exactly its bytes.
 
     The magic and the version are checked before the version-specific fields are read, the CRC before
-    any field is trusted.
+    any field is trusted. Every error says where the header starts (``offset``).
     """
+    start = source.offset
+    try:
+        return _read_header(source)
+    except ContainerError as error:
+        raise error.located(None, start) from None
+
+
+def _read_header(source: ByteSource) -> StreamHeader:
     prefix = source.read(HeaderPrefix.sizeof())
     magic = prefix[: len(MAGIC)]
     if not MAGIC.startswith(magic):

@@ -17,8 +17,12 @@ LIMITS: dict[str, int] = {
     "atom_counts": 1024,
     "prompt_length": 1 << 16,
     "data_length": 1 << 26,
+    "frame_count": 1 << 22,
 }
 """Largest value of each limited field, by its path in the schema (``sampler.atoms``) or its name.
+
+A stream holds at most 2^22 frames (38 hours at 30 fps): the header's frame count and every packet's last
+frame, so that decoding past damage, which writes a stand-in for every missing frame, stays bounded too.
 
 K <= 2^20 and M <= 1024 keep the exact binomials of the rank coding cheap: unranking the largest index
 set costs about 0.1 ms per byte of its payload, so decoding time stays linear in the input.

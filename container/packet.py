@@ -7,7 +7,15 @@ import zlib
 from construct import ConstError, ConstructError, Container
 
 from container.byte_source import ByteSource
-from container.errors import FieldValueError, LimitExceededError, MalformedStreamError, PacketCrcError, TruncatedStreamError
+from container.errors import (
+    ContainerError,
+    FieldValueError,
+    LimitExceededError,
+    LostSyncError,
+    MalformedStreamError,
+    PacketCrcError,
+    TruncatedStreamError,
+)
 from container.introspect import check_fits, enum_name
 from container.records import PACKET, GopPacket
 from container.schema import SYNC, PacketBody, PacketFrame
@@ -45,14 +53,22 @@ def decode_packet(data: bytes) -> GopPacket:
 def read_packet(source: ByteSource, number: int) -> GopPacket:
     """Parse the next packet of ``source``, the ``number``-th of its stream (from 0), reading exactly its bytes.
 
-    The body's CRC is checked before any field of the body is trusted.
+    The body's CRC is checked before any field of the body is trusted. Every error says where the packet
+    starts (``packet_number``, ``offset``).
     """
     start = source.offset
+    try:
+        return _read_packet(source, number, start)
+    except ContainerError as error:
+        raise error.located(number, start) from None
+
+
+def _read_packet(source: ByteSource, number: int, start: int) -> GopPacket:
     where = f"GOP packet {number} (counting from 0) at byte offset {start}"
     try:
         frame = PacketFrame.parse_stream(source)
     except ConstError:
-        raise MalformedStreamError(
+        raise LostSyncError(
             f"lost sync: {where} does not start with {SYNC.hex(' ')}; the stream is damaged or has trailing data"
         ) from None
     except ConstructError as error:

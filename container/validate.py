@@ -27,6 +27,7 @@ def check_header_limits(header: StreamHeader) -> None:
         ("sampler.num_steps", sampler.num_steps), ("sampler.tail_steps", sampler.tail_steps),
         ("sampler.codebook_size", sampler.codebook_size), ("sampler.atoms", sampler.atoms),
         ("prompt_length", len(header.prompt.encode("utf-8"))),
+        ("frame_count", 0 if header.frame_count is None else header.frame_count),
     ):
         _check_limit(path, value)
     for name, value, (low, high) in (("shift", sampler.shift, SHIFT_RANGE), ("g_scale", sampler.g_scale, G_SCALE_RANGE)):
@@ -72,6 +73,7 @@ def check_packet(packet: GopPacket) -> None:
         _check_limit("data_length", len(anchor.data))
     if packet.atom_counts:
         _check_limit("atom_counts", max(packet.atom_counts))
+    _check_limit("frame_count", packet.first_frame + packet.frame_count)
     if packet.frame_count < 1:
         raise FieldValueError(f"frame_count = {packet.frame_count} must be at least 1")
     roles = [anchor.role for anchor in packet.anchors]

@@ -32,13 +32,13 @@ from container import (
 )
 from gvcodec.anchors import ANCHOR_CODECS
 from gvcodec.backbones import Backbone, load_backbone
-from gvcodec.errors import InputError, StreamError, stream_error
+from gvcodec.errors import InputError, StreamCorruptError, StreamError, stream_error
 from gvcodec.gop.allocation import AtomAllocation, check_reachable
 from gvcodec.gop.budget import check_fits_memory, machine_memory
 from gvcodec.gop.coder import EncoderSettings, GopCoder, StreamSetup, check_decodable, check_model_fits
 from gvcodec.gop.pixels import as_yuv420
 from gvcodec.gop.trajectory import StepCallback
-from gvcodec.io.frames import Yuv420Frame
+from gvcodec.io.frames import Yuv420Frame, grey_frame
 from gvcodec.io.pyav_io import yuv420_to_av_frame
 from gvcodec.modes import MODES
 from gvcodec.options import MAX_ATOMS, check_options_for, check_picture_size, encoder_options
@@ -169,7 +169,10 @@ class Encoder:
         gop, outputs = self._coder.code(frames, first, self._settings, self._atoms, self.options.keep_recon)
         if self.options.keep_recon:
             self._recon.extend(outputs)
-        self._writer.write(gop)
+        try:
+            self._writer.write(gop)
+        except ContainerError as error:  # past the format's frame limit, say
+            raise InputError(str(error)) from error
         data = self._take_written()
         self._atoms.record(len(data))
         self._buffer = _GopBuffer(first_frame=first + len(frames))
@@ -211,6 +214,16 @@ class Decoder:
         check_model_fits(header, self.backbone)
         check_fits_memory(header, self.backbone, machine_memory(self.backbone.device) if max_memory is None else max_memory)
         self._coder = GopCoder(self.backbone, StreamSetup.of(header), quiet, on_step)
+        self._last_frame: Yuv420Frame | None = None
+
+    def conceal(self, gop_index: int, frame_count: int) -> list[Yuv420Frame]:
+        """Stand-ins for the ``frame_count`` new frames of GOP ``gop_index``, which could not be decoded: the last
+        frame decoded, repeated (mid-grey before any), as FFmpeg conceals a lost picture. Decoding goes on with
+        GOP ``gop_index + 1``; a chained mode starts it on the stand-in."""
+        frame = self._last_frame if self._last_frame is not None else grey_frame(self.header.width, self.header.height)
+        frames = [frame] * frame_count
+        self._coder.skip(gop_index, frames)
+        return frames
 
     def decode(self, packet: Packet | GopPacket | bytes | None) -> list[av.VideoFrame]:
         """Decode one GOP packet into ``av.VideoFrame`` objects (yuv420p, ``pts`` = frame index in
@@ -234,11 +247,13 @@ class Decoder:
             return []
         gop = self._parse(packet)
         try:
-            return self._coder.replay(gop)
+            frames = self._coder.replay(gop)
         except StreamError as error:
             if error.gop_index is None:
                 error.gop_index = gop.gop_index
             raise
+        self._last_frame = frames[-1] if frames else self._last_frame
+        return frames
 
     def _parse(self, packet: Packet | GopPacket | bytes) -> GopPacket:
         if isinstance(packet, GopPacket):
@@ -251,20 +266,65 @@ class Decoder:
 
 
 def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:
-    """Parse a stream's header now and return it with a lazy iterator over its GOP packets."""
+    """Parse a stream's header now and return it with a lazy iterator over its GOP packets.
+
+    The iterator raises ``StreamError`` at the first packet that is damaged, missing or out of place, after
+    yielding every packet before it.
+    """
+    reader = _open_reader(stream)
+
+    def packets() -> Iterator[GopPacket]:
+        for item in _stream_items(reader, past_damage=False):
+            if isinstance(item, StreamError):
+                raise item
+            yield item
+
+    return reader.header, packets()
+
+
+def read_stream_past_damage(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket | StreamError]]:
+    """Like :func:`read_stream`, for decoding past damage: a packet that cannot be used comes out as its
+    ``StreamError`` and reading goes on at the next packet; GOP indices and frames may skip ahead (the packets
+    between are lost); an early end is the last item. Only a damaged header is raised."""
+    reader = _open_reader(stream)
+    return reader.header, _stream_items(reader, past_damage=True)
+
+
+def _open_reader(stream: BinaryIO) -> StreamReader:
     try:
-        reader = StreamReader(stream)
+        return StreamReader(stream)
     except ContainerError as error:
         raise stream_error(error) from error
 
-    def packets() -> Iterator[GopPacket]:
-        try:
-            for record in reader:
-                yield record.packet
-        except ContainerError as error:
-            raise stream_error(error) from error
 
-    return reader.header, packets()
+def _stream_items(reader: StreamReader, past_damage: bool) -> Iterator[GopPacket | StreamError]:
+    """The reader's packets, and (``past_damage``) its errors; a packet after a short GOP is an error, since
+    only the last GOP of a stream is short."""
+    mode, gop_length = MODES[reader.header.mode], reader.header.gop_length
+    records = reader.records_past_damage() if past_damage else iter(reader)
+    last_short = None
+    while True:
+        try:
+            item = next(records, None)
+        except ContainerError as error:
+            item = error
+        if item is None:
+            return
+        if isinstance(item, ContainerError):
+            yield stream_error(item)
+            continue
+        packet, offset = item.packet, reader.offset - item.size
+        if last_short is not None:
+            yield StreamCorruptError(
+                f"GOP packet {packet.gop_index} at byte offset {offset} follows GOP {last_short.gop_index}, "
+                f"whose {last_short.frame_count} frames are fewer than a full GOP's, so it must be the last; "
+                "packets are spliced or the stream is damaged",
+                gop_index=packet.gop_index, offset=offset,
+            )
+            continue
+        if packet.frame_count < mode.new_frames(packet.gop_index, gop_length):
+            last_short = packet
+        yield packet
 
 
 def encode_stream(encoder: Encoder, frames: Iterable[Yuv420Frame | av.VideoFrame | np.ndarray]) -> bytes:

@@ -20,6 +20,10 @@ class TruncatedInputError(InputError):
         self.complete_frames = complete_frames
 
 
+class OutputError(GvcError):
+    """An output cannot be written: a missing or read-only folder, a full disk, an I/O error."""
+
+
 class ModelError(GvcError):
     """A model folder is missing, malformed, or does not match the stream."""
 

@@ -29,20 +29,19 @@ class GvcWriter:
         self.path = Path(path)
         self.encoder = Encoder(width, height, rate, **options)
         self._file = AtomicBinaryFile(self.path)
-        self._stream: BinaryIO = self._file.stream
-        self._stream.write(self.encoder.extradata)
+        self._file.write(self.encoder.extradata)
 
     def write(self, frame: Any) -> None:
         for packet in self.encoder.encode(frame):
-            self._stream.write(packet.data)
+            self._file.write(packet.data)
 
     def close(self) -> None:
         """Flush the last GOP and move the file into place."""
-        if self._stream.closed:
+        if self._file.stream.closed:
             return
         try:
             for packet in self.encoder.encode(None):
-                self._stream.write(packet.data)
+                self._file.write(packet.data)
         except BaseException:
             self.abort()
             raise

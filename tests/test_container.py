@@ -142,7 +142,7 @@ _headers = st.builds(
     width=st.integers(1, LIMITS["width"]),
     height=st.integers(1, LIMITS["height"]),
     fps=st.builds(Fraction, st.integers(1, 2**32 - 1), st.integers(1, 2**32 - 1)),
-    frame_count=st.none() | st.integers(0, 2**64 - 2),
+    frame_count=st.none() | st.integers(0, LIMITS["frame_count"]),
     mode=st.sampled_from(["t2v", "i2v", "flf2v"]),
     gop_length=st.integers(0, (LIMITS["gop_length"] - 1) // 4).map(lambda k: 4 * k + 1),
     fingerprint=st.binary(min_size=32, max_size=32),
@@ -174,7 +174,7 @@ _packets = st.tuples(st.integers(0, 6), st.integers(0, 6)).flatmap(
     lambda shape: st.builds(
         GopPacket,
         gop_index=st.integers(0, 2**32 - 1),
-        first_frame=st.integers(0, 2**32 - 1),
+        first_frame=st.integers(0, LIMITS["frame_count"] - 65535),
         frame_count=st.integers(1, 65535),
         anchors=_anchors,
         coded_steps=st.just(shape[0]),

@@ -13,27 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from container import StreamReader
 from container.limits import LIMITS
-from container.schema import HeaderCrc, HeaderFields, HeaderPrefix, PacketBody, PacketFrame
+from container.schema import FRAME_COUNT_UNKNOWN, HeaderCrc, HeaderFields, HeaderPrefix, PacketBody, PacketFrame
 from gvcodec.codebook import unpack_choices
-from gvcodec.codec import read_stream
-from gvcodec.errors import StreamCorruptError, StreamLimitError, StreamTruncatedError
+from gvcodec.codec import read_stream, read_stream_past_damage
+from gvcodec.errors import StreamCorruptError, StreamError, StreamLimitError, StreamTruncatedError
+from gvcodec.testing.stream_mutations import flipped, split
 from tests.helpers import REPO
 
 GOLDEN = REPO / "tests" / "data" / "golden"
 STREAMS = sorted(GOLDEN.glob("*.gvc"))
-
-
-def split(stream: bytes) -> tuple[bytes, list[bytes]]:
-    """A stream's header bytes and each packet's bytes."""
-    reader = StreamReader(io.BytesIO(stream))
-    sizes = [record.size for record in reader]
-    packets, offset = [], reader.header_size
-    for size in sizes:
-        packets.append(stream[offset : offset + size])
-        offset += size
-    return stream[: reader.header_size], packets
 
 
 def crafted_header(stream: bytes, **changes: object) -> bytes:
@@ -67,6 +56,7 @@ def read_all(stream: bytes) -> int:
         {"sampler.g_scale": 1e300},
         {"gop_length": 65533},
         {"prompt": b"x" * 70000},
+        {"frame_count": LIMITS["frame_count"] + 1},
     ],
     ids=lambda changes: ",".join(changes),
 )
@@ -140,3 +130,59 @@ def decoder_front_end(stream: bytes) -> None:
     header, packets = read_stream(io.BytesIO(stream))
     for packet in packets:
         unpack_choices(packet.choices, packet.atom_counts, header.sampler.codebook_size)
+
+
+def packet_moved(packet: bytes, gop_index: int, first_frame: int) -> bytes:
+    """``packet`` re-signed as GOP ``gop_index`` starting at frame ``first_frame``."""
+    body = PacketBody.parse(PacketFrame.parse(packet).body)
+    body.gop_index, body.first_frame = gop_index, first_frame
+    return PacketFrame.build({"body": PacketBody.build(body)})
+
+
+def test_a_packet_after_a_short_gop_is_refused_in_a_stream_of_unknown_length() -> None:
+    header, packets = split(STREAMS[0].read_bytes())
+    piped = crafted_header(header, frame_count=FRAME_COUNT_UNKNOWN)
+    assert read_all(piped + b"".join(packets)) == 7
+    follower = packet_moved(packets[1], gop_index=2, first_frame=7)
+    with pytest.raises(StreamCorruptError, match="GOP packet 2 at byte offset .* follows GOP 1, whose 2 frames") as caught:
+        read_all(piped + b"".join(packets) + follower)
+    assert caught.value.gop_index == 2
+    assert caught.value.offset == len(piped) + len(packets[0]) + len(packets[1])
+
+
+@pytest.mark.parametrize("where", ["header", "packet"])
+def test_a_damaged_header_or_packet_is_refused_with_the_offset_where_it_starts(where: str) -> None:
+    stream = STREAMS[0].read_bytes()
+    header, packets = split(stream)
+    offset = 20 if where == "header" else len(header) + len(packets[0]) + 20
+    with pytest.raises(StreamCorruptError, match="damaged") as caught:
+        read_all(flipped(stream, offset, 3))
+    assert caught.value.offset == (0 if where == "header" else len(header) + len(packets[0]))
+    assert caught.value.gop_index == (None if where == "header" else 1)
+
+
+def past_damage(stream: bytes) -> list:
+    """What ``read_stream_past_damage`` yields: GOP indices of packets, error class names of the rest."""
+    _, items = read_stream_past_damage(io.BytesIO(stream))
+    return [type(item).__name__ if isinstance(item, StreamError) else item.gop_index for item in items]
+
+
+def test_reading_past_damage_resyncs_at_the_next_packet_after_garbage() -> None:
+    header, packets = split(STREAMS[0].read_bytes())
+    assert past_damage(header + packets[0] + b"\x00garbage\x89GO" + packets[1]) == [0, "StreamCorruptError", 1]
+
+
+def test_reading_past_damage_skips_a_damaged_packet_and_reports_the_early_end() -> None:
+    stream = STREAMS[0].read_bytes()
+    header, packets = split(stream)
+    assert past_damage(flipped(stream, len(header) + 30, 0)) == ["StreamCorruptError", 1]
+    assert past_damage(header + packets[0] + packets[0] + packets[1]) == [0, "StreamCorruptError", 1]
+    assert past_damage(header + packets[0]) == [0, "StreamTruncatedError"]
+
+
+def test_a_packet_past_the_frame_limit_is_refused_in_a_stream_of_unknown_length() -> None:
+    header, packets = split(STREAMS[0].read_bytes())
+    piped = crafted_header(header, frame_count=FRAME_COUNT_UNKNOWN)
+    far = packet_moved(packets[1], gop_index=1, first_frame=LIMITS["frame_count"])
+    with pytest.raises(StreamLimitError, match="frame_count = .* is past this format's limit"):
+        read_all(piped + packets[0] + far)

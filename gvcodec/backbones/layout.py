@@ -18,9 +18,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from gvcodec.backbones.model_files import check_config_values, check_safetensors
 from gvcodec.errors import ModelError
 
-WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
+SAFETENSORS = ".safetensors"
+WEIGHT_SUFFIXES = (SAFETENSORS, ".bin", ".pt", ".pth", ".ckpt")
 PROCESSOR_CONFIG = "preprocessor_config.json"
 # The diffusers Wan VAE encodes the first frame alone, then chunks of exactly 4 frames; the frame mask
 # folds 4 pixel frames into the MASK_CHANNELS channels of one latent frame. Every model this release loads
@@ -123,10 +125,18 @@ def read_layout(folder: Path) -> WanLayout:
         image_anchors = _check_image_encoder(folder, transformer, in_channels != latent_channels, has_text)
     optional = ((PRIOR_FOLDER, has_prior), ("text_encoder", has_text), ("image_encoder", has_image))
     for name in ("transformer", "vae") + tuple(name for name, present in optional if present):
-        if not _weight_files(folder / name):
+        weights = _weight_files(folder / name)
+        if not weights:
             raise ModelError(
                 f"model folder {folder}: {name}/ has no weight file (expected *.safetensors from save_pretrained)"
             )
+        for path in weights:
+            if path.suffix != SAFETENSORS:
+                raise ModelError(
+                    f"model file {path} is a pickled checkpoint, which can run code when loaded: only "
+                    f"*{SAFETENSORS} weights are read (convert it with save_pretrained(safe_serialization=True))"
+                )
+            check_safetensors(path)
     return WanLayout(
         folder=folder,
         in_channels=in_channels,
@@ -154,6 +164,7 @@ def _read_config(folder: Path, name: str, filename: str = "config.json") -> dict
         raise ModelError(f"model folder {folder}: {name}/{filename} cannot be read as JSON ({error})") from error
     if not isinstance(config, dict):
         raise ModelError(f"model folder {folder}: {name}/{filename} is not a JSON object")
+    check_config_values(path, config)
     return config
 
 
@@ -307,4 +318,7 @@ def _check_image_processor(folder: Path, config: dict, image_size: int) -> None:
 
 
 def _weight_files(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file() and path.name.endswith(WEIGHT_SUFFIXES))
+    return sorted(
+        path for path in folder.rglob("*")
+        if path.is_file() and path.name.endswith(WEIGHT_SUFFIXES) and not path.name.startswith(".")
+    )

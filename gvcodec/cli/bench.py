@@ -29,6 +29,7 @@ from gvcodec.bench.report import AVERAGE, bd_markdown, bd_table, curves, plot_cu
 from gvcodec.cli.common import add_version, run_command
 from gvcodec.codec import MODES
 from gvcodec.errors import InputError
+from gvcodec.io.atomic import input_files
 from gvcodec.io.progress import Progress
 from gvcodec.metrics import METRICS
 from gvcodec.options import EncoderOptions, choices_of, encoder_options
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
-    clips = sorted(args.folder.glob("*.y4m"))
+    clips = input_files(args.folder, "*.y4m")
     if args.clips:
         wanted = set(args.clips)
         clips = [clip for clip in clips if clip.stem in wanted]

@@ -11,13 +11,21 @@ import argparse
 import contextlib
 import sys
 import time
+from typing import TYPE_CHECKING, Iterator
 
 from gvcodec.cli.common import add_version, argument_type, check_input_piped, check_not_terminal, run_command
+from gvcodec.io.atomic import AtomicFileSink
 from gvcodec.io.binary import open_binary_input
 from gvcodec.io.frames import VideoInfo
-from gvcodec.io.open import open_output
+from gvcodec.io.open import VideoSink, open_output
+from gvcodec.io.output_errors import GuardedSink, writing
 from gvcodec.io.progress import Progress, stage
 from gvcodec.options import add_model_arguments, parse_memory
+
+if TYPE_CHECKING:
+    from container import GopPacket, StreamHeader
+    from gvcodec.codec import Decoder
+    from gvcodec.errors import StreamError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-memory", type=argument_type(parse_memory), default=None,
         help="refuse a stream whose GOPs need more memory than this, e.g. 16G (default: what the device has)",
     )
+    parser.add_argument(
+        "--ignore-errors", action="store_true",
+        help="decode past a damaged or missing GOP, repeating the last good frame over its span (one warning "
+        "per GOP on stderr, exit status 0)",
+    )
+    parser.add_argument(
+        "--keep-partial", action="store_true",
+        help="on a failure, keep the frames decoded before it (if any) in the output file (default: no file)",
+    )
     add_version(parser)
     return parser
 
@@ -43,24 +60,68 @@ def decode(args: argparse.Namespace) -> None:
     with contextlib.ExitStack() as stack:
         stream = stack.enter_context(open_binary_input(args.input))
         with stage(f"gvc-dec: loading model {args.model}", args.quiet, leave=True):
-            from gvcodec.codec import Decoder, read_stream
+            from gvcodec.codec import Decoder, read_stream, read_stream_past_damage
 
-            header, packets = read_stream(stream)
+            header, packets = (read_stream_past_damage if args.ignore_errors else read_stream)(stream)
             decoder = Decoder(
                 header, model=args.model, device=args.device, dtype=args.dtype, quiet=args.quiet,
                 max_memory=args.max_memory,
             )
         info = VideoInfo(width=header.width, height=header.height, fps=header.fps, frame_count=header.frame_count)
-        sink = stack.enter_context(open_output(args.output, info))
+        with writing(args.output):  # y4m on stdout writes its header at once
+            sink = open_output(args.output, info)
+        sink = stack.enter_context(GuardedSink(sink, args.output) if args.output == "-" else sink)
         bar = stack.enter_context(
             Progress("gvc-dec", header.frame_count, "frame", args.quiet, leave=True, log_line=False)
         )
-        for packet in packets:
-            for frame in decoder.decode_yuv(packet):
-                sink.write(frame)
-                frames += 1
-            bar.update(packet.frame_count)
+        try:
+            if args.ignore_errors:
+                frames = _decode_past_damage(header, packets, decoder, sink, bar)
+            else:
+                for packet in packets:
+                    for frame in decoder.decode_yuv(packet):
+                        sink.write(frame)
+                        frames += 1
+                    bar.update(packet.frame_count)
+        except BaseException:
+            if args.keep_partial and isinstance(sink, AtomicFileSink) and sink.frames_written:
+                sink.keep()
+                print(f"gvc-dec: kept the {sink.frames_written} frames decoded before the failure in {args.output}",
+                      file=sys.stderr)
+            raise
     print(f"gvc-dec: {frames} frames {header.width}x{header.height}, {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+def _decode_past_damage(
+    header: StreamHeader, packets: Iterator[GopPacket | StreamError], decoder: Decoder, sink: VideoSink, bar: Progress
+) -> int:
+    """Decode every GOP that can be, conceal the others with one warning each and a summary; return the frames."""
+    from gvcodec.concealment import ConcealedGop, IgnoredData, decode_past_damage
+
+    frames, concealed, concealed_gops = 0, 0, 0
+    for gop in decode_past_damage(header, packets, decoder):
+        if isinstance(gop, IgnoredData):
+            print(f"gvc-dec: warning: damaged data ignored: {gop.reason}", file=sys.stderr)
+            continue
+        if isinstance(gop, ConcealedGop):
+            concealed, concealed_gops = concealed + len(gop.frames), concealed_gops + 1
+            last = gop.first_frame + len(gop.frames) - 1
+            print(
+                f"gvc-dec: warning: GOP {gop.gop_index} (frames {gop.first_frame}-{last}) not decoded, the last good "
+                f"frame repeated: {gop.reason}",
+                file=sys.stderr,
+            )
+        for frame in gop.frames:
+            sink.write(frame)
+            frames += 1
+        bar.update(len(gop.frames))
+    if concealed:
+        print(
+            f"gvc-dec: warning: {concealed_gops} GOPs not decoded; {concealed} of the {frames} frames written "
+            "repeat the last good frame (--ignore-errors)",
+            file=sys.stderr,
+        )
+    return frames
 
 
 def main(argv: list[str] | None = None) -> int:

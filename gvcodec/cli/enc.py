@@ -13,7 +13,7 @@ import argparse
 import contextlib
 import sys
 import time
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from gvcodec.cli.common import (
     add_version,
@@ -24,7 +24,7 @@ from gvcodec.cli.common import (
     run_command,
 )
 from gvcodec.errors import InputError, TruncatedInputError
-from gvcodec.io.binary import atomic_output
+from gvcodec.io.binary import BinaryOutput, atomic_output
 from gvcodec.io.open import VideoSink, open_input, open_output, parse_fps, parse_size
 from gvcodec.io.progress import Progress, stage
 from gvcodec.options import add_encoder_arguments, check_picture_size, encoder_options, options_from_arguments
@@ -113,7 +113,7 @@ def _input_name(source: str) -> str:
     return "stdin" if source == "-" else repr(source)
 
 
-def _emit(packet: Packet, output: BinaryIO, encoder: Encoder, recon: VideoSink | None, bar: Progress) -> int:
+def _emit(packet: Packet, output: BinaryOutput, encoder: Encoder, recon: VideoSink | None, bar: Progress) -> int:
     """Write one GOP packet (and its reconstruction when asked); return the bytes written."""
     output.write(packet.data)
     output.flush()

@@ -213,6 +213,11 @@ class GopCoder:
         self._advance(geometry, outputs, last, None)
         return outputs
 
+    def skip(self, gop_index: int, stand_in: list[Yuv420Frame]) -> None:
+        """Go on after GOP ``gop_index`` without decoding it, as if it had output ``stand_in`` (concealment): a
+        chained mode's next GOP starts on its last frame."""
+        self._chain = _Chain(gop_index + 1, self.setup.mode.carry(stand_in, stand_in[-1]), None)
+
     def _roles(self, geometry: GopGeometry) -> tuple[str, ...]:
         """Step 2: the roles of the anchors the mode codes in this GOP."""
         return self.setup.mode.anchor_roles(geometry.index, geometry.span)

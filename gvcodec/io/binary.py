@@ -5,22 +5,36 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, Protocol
 
 from gvcodec.errors import InputError
 from gvcodec.io.atomic import AtomicBinaryFile
+from gvcodec.io.output_errors import GuardedStream
+
+
+class BinaryOutput(Protocol):
+    """Where an output's bytes go: written in order, flushed when a part is complete."""
+
+    def write(self, data: bytes) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 @contextlib.contextmanager
-def atomic_output(target: str) -> Iterator[BinaryIO]:
-    """Open ``target`` ('-' = stdout) for writing; a file appears under its name only if the body succeeds."""
+def atomic_output(target: str) -> Iterator[BinaryOutput]:
+    """Open ``target`` ('-' = stdout) for writing; a file appears under its name only if the body succeeds.
+
+    Write errors (a full disk, a read-only folder) are ``OutputError`` naming ``target``; on any failure,
+    interrupts included, the unfinished file is removed.
+    """
     if target == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
+        stdout = GuardedStream(sys.stdout.buffer, target)
+        yield stdout
+        stdout.flush()
         return
     output = AtomicBinaryFile(Path(target))
     try:
-        yield output.stream
+        yield output
     except BaseException:
         output.abort()
         raise

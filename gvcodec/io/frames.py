@@ -121,3 +121,13 @@ def full_range_to_limited(frame: Yuv420Frame) -> Yuv420Frame:
         u=scale(frame.u, 128, 224, 128),
         v=scale(frame.v, 128, 224, 128),
     )
+
+
+def grey_frame(width: int, height: int) -> Yuv420Frame:
+    """A mid-grey ``width x height`` frame (Y = U = V = 128): what stands in for a frame when there is none."""
+    chroma_width, chroma_height = chroma_size(width, height)
+    return Yuv420Frame(
+        y=np.full((height, width), 128, np.uint8),
+        u=np.full((chroma_height, chroma_width), 128, np.uint8),
+        v=np.full((chroma_height, chroma_width), 128, np.uint8),
+    )
