@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import sys
 import time
 
 from tqdm import tqdm
 
 from gvcodec.cli.common import argument_type, run_command
+from gvcodec.cli.workers import add_worker_arguments, parallel_workers
 from gvcodec.codec import Decoder, read_stream
 from gvcodec.io.binary import open_binary_input
 from gvcodec.io.frames import VideoInfo
@@ -29,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-memory", type=argument_type(parse_memory), default=None,
         help="refuse a stream whose GOPs need more memory than this, e.g. 16G (default: what the device has)",
     )
+    add_worker_arguments(parser, "decode")
     return parser
 
 
@@ -38,17 +41,23 @@ def decode(args: argparse.Namespace) -> None:
     with contextlib.ExitStack() as stack:
         stream = stack.enter_context(open_binary_input(args.input))
         header, packets = read_stream(stream)
-        decoder = Decoder(
-            header, model=args.model, device=args.device, dtype=args.dtype, quiet=args.quiet, max_memory=args.max_memory
-        )
+        options = dict(model=args.model, device=args.device, dtype=args.dtype, quiet=args.quiet, max_memory=args.max_memory)
+        workers = parallel_workers(args)
+        if workers is None:
+            decoder = Decoder(header, **options)
+        else:
+            from gvcodec.parallel import ParallelDecoder  # imports Ray: only a parallel run loads it
+
+            decoder = stack.enter_context(ParallelDecoder(header, workers=workers, ray_address=args.ray_address, **options))
         info = VideoInfo(width=header.width, height=header.height, fps=header.fps, frame_count=header.frame_count)
         sink = stack.enter_context(open_output(args.output, info))
         bar = stack.enter_context(tqdm(total=header.frame_count, desc="gvc-dec", unit="frame", disable=args.quiet))
-        for packet in packets:
+        # None flushes: a parallel decoder returns the frames of GOPs still decoding only then.
+        for packet in itertools.chain(packets, [None]):
             for frame in decoder.decode_yuv(packet):
                 sink.write(frame)
                 frames += 1
-            bar.update(packet.frame_count)
+                bar.update()
     print(f"gvc-dec: {frames} frames {header.width}x{header.height}, {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from tqdm import tqdm
 
 from gvcodec.cli.common import argument_type, run_command
+from gvcodec.cli.workers import add_worker_arguments, parallel_workers
 from gvcodec.codec import Encoder, Packet
 from gvcodec.errors import InputError
 from gvcodec.io.binary import atomic_output
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=int, help="encode only the first N frames")
     add_encoder_arguments(parser)
     parser.add_argument("--recon", help="also write the encoder's reconstruction to this .y4m file")
+    add_worker_arguments(parser, "encode")
     return parser
 
 
@@ -42,10 +44,17 @@ def encode(args: argparse.Namespace) -> None:
         source = stack.enter_context(open_input(args.input, size=args.size, fps=args.rate))
         info = source.info
         frame_total = info.frame_count if args.frames is None else min(args.frames, info.frame_count or args.frames)
-        encoder = Encoder(
-            info.width, info.height, info.fps, frame_count=frame_total,
-            **options_from_arguments(args), keep_recon=args.recon is not None,
-        )
+        shape = (info.width, info.height, info.fps)
+        options = dict(frame_count=frame_total, **options_from_arguments(args), keep_recon=args.recon is not None)
+        workers = parallel_workers(args)
+        if workers is None:
+            encoder = Encoder(*shape, **options)
+        else:
+            from gvcodec.parallel import ParallelEncoder  # imports Ray: only a parallel run loads it
+
+            encoder = stack.enter_context(
+                ParallelEncoder(*shape, workers=workers, ray_address=args.ray_address, **options)
+            )
         output = stack.enter_context(atomic_output(args.output))
         recon = stack.enter_context(open_output(args.recon, info)) if args.recon else None
         bar = stack.enter_context(tqdm(total=frame_total, desc="gvc-enc", unit="frame", disable=args.quiet))
