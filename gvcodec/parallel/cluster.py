@@ -49,10 +49,12 @@ class Cluster:
             signal.signal(signal.SIGTERM, handler)
         self.actors: list[Any] = []
 
-    def start(self, worker_class: type, device: str, *args: object) -> list[Any]:
-        """``workers`` actors of ``worker_class(threads, *args)``: one GPU each on CUDA, else a share of the cores."""
+    def start(self, worker_class: type, device: str, threads: int | None, *args: object) -> list[Any]:
+        """``workers`` actors of ``worker_class(threads, *args)``: one GPU each on CUDA, else ``threads`` cores
+        each (default: this machine's cores split between them)."""
         on_gpu = device.startswith("cuda")
-        threads = 1 if on_gpu else cpu_threads_per_worker(self.workers)
+        if threads is None:
+            threads = 1 if on_gpu else cpu_threads_per_worker(self.workers)
         actor_class = self.ray.remote(worker_class).options(
             num_gpus=1 if on_gpu else 0, num_cpus=threads, max_restarts=RESTARTS, max_task_retries=RESTARTS,
         )

@@ -15,7 +15,7 @@ from gvcodec.parallel.worker import DecodedGop, DecodeJob, DecodeWorker
 class ParallelDecoder:
     """:class:`gvcodec.Decoder` with its GOPs decoded by ``workers`` Ray actors; the same frames, in order.
 
-    ``ray_address`` as for :class:`gvcodec.parallel.ParallelEncoder`. ``decode_yuv(packet)`` returns the
+    ``ray_address`` and ``threads`` as for :class:`gvcodec.parallel.ParallelEncoder`. ``decode_yuv(packet)`` returns the
     frames of the GOPs finished so far, in display order, and waits only while ``2 * workers`` GOPs are
     decoding or held for an earlier one; ``decode_yuv(None)`` waits for all. I2V GOPs are decoded one
     after another (each starts on the decoded last frame of the one before). Close the decoder (or use it
@@ -32,6 +32,7 @@ class ParallelDecoder:
         max_memory: int | None = None,
         workers: int = 2,
         ray_address: str | None = None,
+        threads: int | None = None,
     ) -> None:
         check_decodable(header)
         self.header = header
@@ -40,7 +41,7 @@ class ParallelDecoder:
         try:
             options = {"model": model, "device": actor_device(device), "dtype": dtype, "quiet": quiet,
                        "max_memory": max_memory}
-            actors = self._cluster.start(DecodeWorker, device, header, options)
+            actors = self._cluster.start(DecodeWorker, device, threads, header, options)
             self._pool = InOrderPool(self._cluster.ray, actors, "decode", 2 * workers)
             self._pool.call_all("setup")
         except BaseException:

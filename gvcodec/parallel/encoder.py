@@ -23,7 +23,8 @@ class ParallelEncoder:
     """:class:`gvcodec.Encoder` with its GOPs coded by ``workers`` Ray actors; the same bytes, in stream order.
 
     ``ray_address``: an existing Ray cluster (``"auto"``: the one ``ray start`` made); by default the Ray this
-    process initialised, else a local cluster for the encoder's lifetime. ``encode(frame)`` returns the
+    process initialised, else a local cluster for the encoder's lifetime. ``threads``: torch threads of
+    each CPU worker (default: this machine's cores split between the workers). ``encode(frame)`` returns the
     packets finished so far in stream order (often none: their GOPs are still coding) and waits only while
     ``2 * workers`` GOPs are coding or held for an earlier one; ``encode(None)`` waits for all. T2V GOPs
     are independent, FLF2V ones too once the anchors (coded here, ahead) are known; I2V GOPs start on the
@@ -39,6 +40,7 @@ class ParallelEncoder:
         frame_count: int | None = None,
         workers: int = 2,
         ray_address: str | None = None,
+        threads: int | None = None,
         **options: object,
     ) -> None:
         checked = encoder_options(**options)
@@ -51,7 +53,7 @@ class ParallelEncoder:
         self._cluster = Cluster(workers, ray_address)
         try:
             actors = self._cluster.start(
-                EncodeWorker, checked.device, width, height, rate, frame_count,
+                EncodeWorker, checked.device, threads, width, height, rate, frame_count,
                 {**options, "device": actor_device(checked.device)},
             )
             self._pool = InOrderPool(self._cluster.ray, actors, "code", 2 * workers)

@@ -17,6 +17,7 @@ from container import GopPacket, StreamHeader
 from gvcodec.codec import Decoder, Encoder, Packet
 from gvcodec.gop.coder import Chain, EncoderSettings
 from gvcodec.io.frames import Yuv420Frame
+from gvcodec.modes import MODES
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,12 @@ class EncodeJob:
 
 @dataclass(frozen=True)
 class EncodedGop:
-    """A coded GOP: its packet, the encoder's reconstruction (when kept), and what it leaves to the next GOP."""
+    """A coded GOP: its packet, the encoder's reconstruction (when kept), and what it leaves to the next GOP
+    (only for a mode that carries its output: for the others the caller knows it ahead)."""
 
     packet: Packet
     recon: list[Yuv420Frame]
-    chain: Chain
+    chain: Chain | None
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,10 @@ class DecodeJob:
 
 @dataclass(frozen=True)
 class DecodedGop:
-    """A decoded GOP: its new frames and what it leaves to the next GOP."""
+    """A decoded GOP: its new frames and what it leaves to the next GOP (as :class:`EncodedGop`)."""
 
     frames: list[Yuv420Frame]
-    chain: Chain
+    chain: Chain | None
 
 
 class EncodeWorker:
@@ -78,7 +80,7 @@ class EncodeWorker:
         encoder = self._loaded()
         encoder.start_at(job.chain, job.first_frame)
         packets = [packet for frame in (*job.frames, None) for packet in encoder.encode(frame)]
-        return EncodedGop(packet=packets[0], recon=encoder.take_recon(), chain=encoder.chain)
+        return EncodedGop(packet=packets[0], recon=encoder.take_recon(), chain=_carried(encoder.header, encoder.chain))
 
     def _loaded(self) -> Encoder:
         if self._encoder is None:
@@ -107,9 +109,14 @@ class DecodeWorker:
         """Decode one GOP exactly as a single decoder reaching it in stream order would."""
         decoder = self._loaded()
         decoder.start_at(job.chain)
-        return DecodedGop(frames=decoder.decode_yuv(job.packet), chain=decoder.chain)
+        return DecodedGop(frames=decoder.decode_yuv(job.packet), chain=_carried(decoder.header, decoder.chain))
 
     def _loaded(self) -> Decoder:
         if self._decoder is None:
             self._decoder = Decoder(self._header, **self._options)
         return self._decoder
+
+
+def _carried(header: StreamHeader, chain: Chain) -> Chain | None:
+    """``chain`` when the stream's mode carries a GOP's output to the next, else ``None`` (nothing to send back)."""
+    return chain if MODES[header.mode].carries_output else None
