@@ -7,6 +7,7 @@ import io
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -15,10 +16,10 @@ import pytest
 
 from container import StreamWriter
 from gvcodec.codec import Encoder, decode_stream, encode_stream, read_stream
-from gvcodec.errors import WorkerError
+from gvcodec.errors import InputError, WorkerError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.parallel import ParallelDecoder, ParallelEncoder
-from tests.helpers import REPO, read_frames
+from tests.helpers import REPO, load_script, read_frames
 
 ray = pytest.importorskip("ray", reason="the parallel path needs the optional extra: pip install -e '.[ray]'")
 
@@ -125,3 +126,35 @@ def test_the_input_is_read_only_as_far_as_the_workers_need(
             # 2 workers: at most 4 GOPs (of 5 frames) coding or held for an earlier one, plus the one gathering.
             assert read - 5 * written <= 5 * 5
         assert written + len(encoder.encode(None)) == 11
+
+
+@pytest.mark.slow
+def test_two_workers_with_the_nano_model_write_the_single_process_stream_and_frames(
+    ray_cluster: None, frames: list[Yuv420Frame]
+) -> None:
+    options = {"gop": 5, "quiet": True, "mode": "flf2v"}
+    expected = encode_stream(Encoder(64, 48, 30, **options), frames[:9])
+    with ParallelEncoder(64, 48, 30, workers=2, **options) as encoder:
+        assert encode_stream(encoder, frames[:9]) == expected
+    header, packets = read_stream(io.BytesIO(expected))
+    with ParallelDecoder(header, quiet=True, workers=2) as decoder:
+        decoded = [frame for packet in (*packets, None) for frame in decoder.decode_yuv(packet)]
+    assert as_bytes(decoded) == as_bytes(decode_stream(expected, quiet=True))
+
+
+def test_the_benchmark_checks_its_runs_agree_and_measures_a_process_peak(
+    ray_cluster: None, one_thread: None, tiny_nano_folder: Path, frames: list[Yuv420Frame]
+) -> None:
+    benchmark = load_script("parallel")
+    rows = benchmark.throughput_rows(frames, benchmark.TINY_RUNS, model=str(tiny_nano_folder), gop=5, quiet=True,
+                                     **benchmark.TINY)
+    assert [(row["workers"], row["gops"]) for row in rows] == [(0, 3), (1, 3)]
+    peak = benchmark.peak_rss([sys.executable, "-c", "import time; x = bytearray(300 << 20); time.sleep(1)"], b"")
+    assert 300 <= peak["process_mib"] <= peak["tree_mib"] < 600
+
+
+def test_more_workers_than_the_cluster_can_hold_are_refused_before_any_starts(
+    ray_cluster: None, tiny_nano_folder: Path
+) -> None:
+    with pytest.raises(InputError, match=r"^--workers 3 needs 3 CPUs \(1 per worker\); the Ray cluster has 2$"):
+        ParallelEncoder(64, 48, 30, workers=3, threads=1, model=str(tiny_nano_folder), **OPTIONS)

@@ -41,9 +41,11 @@ class Cluster:
         if self.owned:
             # Ray installs its own SIGTERM handler; keep ours, which turns SIGTERM into a clean interrupt.
             handler = signal.getsignal(signal.SIGTERM)
+            # Ray's notices (its start, its authentication token) are not the codec's: stderr keeps our lines.
+            logging.getLogger("ray").setLevel(logging.ERROR)
             cpus = None if address else max(workers, os.cpu_count() or 1)
             self.ray.init(
-                address=address, num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+                address=address or "local", num_cpus=cpus, include_dashboard=False, log_to_driver=False,
                 logging_level=logging.ERROR, configure_logging=False,
             )
             signal.signal(signal.SIGTERM, handler)
@@ -55,6 +57,14 @@ class Cluster:
         on_gpu = device.startswith("cuda")
         if threads is None:
             threads = 1 if on_gpu else cpu_threads_per_worker(self.workers)
+        resource, each = ("GPU", 1) if on_gpu else ("CPU", threads)
+        total = self.ray.cluster_resources().get(resource, 0)
+        if self.workers * each > total:
+            # Ray would keep the extra actors pending for ever.
+            raise InputError(
+                f"--workers {self.workers} needs {self.workers * each:g} {resource}s ({each:g} per worker); "
+                f"the Ray cluster has {total:g}"
+            )
         actor_class = self.ray.remote(worker_class).options(
             num_gpus=1 if on_gpu else 0, num_cpus=threads, max_restarts=RESTARTS, max_task_retries=RESTARTS,
         )
