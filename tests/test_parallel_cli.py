@@ -108,3 +108,17 @@ def test_an_interrupted_parallel_encode_stops_every_worker_and_leaves_no_output(
     assert list(tmp_path.iterdir()) == []
     _, alive = psutil.wait_procs(family, timeout=30)
     assert alive == []
+
+
+@pytest.mark.slow
+def test_gvc_enc_and_gvc_dec_with_two_workers_write_the_single_process_files(
+    tmp_path: Path, tiny_nano_folder: Path
+) -> None:
+    pytest.importorskip("ray")
+    common = ["--model", str(tiny_nano_folder), *SMALL]
+    run_cli("enc", str(CLIP), "-o", str(tmp_path / "one.gvc"), "--gop", "5", "--mode", "flf2v", *common)
+    run_cli("enc", str(CLIP), "-o", str(tmp_path / "two.gvc"), "--gop", "5", "--mode", "flf2v", "--workers", "2", *common)
+    assert (tmp_path / "two.gvc").read_bytes() == (tmp_path / "one.gvc").read_bytes()
+    run_cli("dec", str(tmp_path / "one.gvc"), "-o", str(tmp_path / "one.y4m"), *common[:2], "-q")
+    run_cli("dec", str(tmp_path / "one.gvc"), "-o", str(tmp_path / "two.y4m"), *common[:2], "-q", "--workers", "2")
+    assert (tmp_path / "two.y4m").read_bytes() == (tmp_path / "one.y4m").read_bytes()
