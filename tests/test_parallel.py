@@ -22,6 +22,8 @@ from gvcodec.parallel import ParallelDecoder, ParallelEncoder
 from tests.helpers import REPO, load_script, read_frames
 
 ray = pytest.importorskip("ray", reason="the parallel path needs the optional extra: pip install -e '.[ray]'")
+# A local Ray cluster and a model load per worker take tens of seconds on the 2-core machine.
+pytestmark = pytest.mark.slow
 
 OPTIONS = {"codebook": 64, "atoms": 4, "steps": 3, "tail_steps": 1, "gop": 5, "quiet": True, "keep_recon": True}
 CLIP = REPO / "examples" / "carphone_176x144_17f.y4m"
@@ -128,7 +130,6 @@ def test_the_input_is_read_only_as_far_as_the_workers_need(
         assert written + len(encoder.encode(None)) == 11
 
 
-@pytest.mark.slow
 def test_two_workers_with_the_nano_model_write_the_single_process_stream_and_frames(
     ray_cluster: None, frames: list[Yuv420Frame]
 ) -> None:
