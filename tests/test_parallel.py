@@ -2,7 +2,6 @@
 stop on a GOP that fails for a real reason. One local Ray cluster (2 CPUs) serves the whole module."""
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import signal
@@ -14,12 +13,11 @@ from typing import Iterator
 import imageio_ffmpeg
 import pytest
 
-from container import StreamWriter
 from gvcodec.codec import Encoder, decode_stream, encode_stream, read_stream
 from gvcodec.errors import InputError, WorkerError
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.parallel import ParallelDecoder, ParallelEncoder
-from tests.helpers import REPO, load_script, read_frames
+from tests.helpers import REPO, load_script, read_frames, with_short_choices
 
 ray = pytest.importorskip("ray", reason="the parallel path needs the optional extra: pip install -e '.[ray]'")
 # A local Ray cluster and a model load per worker take tens of seconds on the 2-core machine.
@@ -100,14 +98,8 @@ def test_a_gop_that_fails_on_its_worker_stops_the_run_naming_the_gop(
     ray_cluster: None, tiny_nano_folder: Path, frames: list[Yuv420Frame]
 ) -> None:
     stream = encode_stream(Encoder(64, 48, 30, model=str(tiny_nano_folder), **OPTIONS), frames)
-    header, packets = read_stream(io.BytesIO(stream))
-    damaged = io.BytesIO()
-    writer = StreamWriter(damaged, header)
-    for packet in packets:
-        # A well-formed packet (its CRC is recomputed) whose choices are cut short: only decoding it finds out.
-        writer.write(dataclasses.replace(packet, choices=packet.choices[:1]) if packet.gop_index == 1 else packet)
     with pytest.raises(WorkerError, match=r"^GOP 1\b"):
-        parallel_decode(tiny_nano_folder, damaged.getvalue())
+        parallel_decode(tiny_nano_folder, with_short_choices(stream, 1))
 
 
 def test_the_input_is_read_only_as_far_as_the_workers_need(

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 import pytest
 
-from tests.helpers import REPO, SMALL, run_cli
+from tests.helpers import REPO, SMALL, run_cli, with_short_choices
 
 CLIP = REPO / "examples" / "carphone_176x144_17f.y4m"
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -122,3 +122,19 @@ def test_gvc_enc_and_gvc_dec_with_two_workers_write_the_single_process_files(
     run_cli("dec", str(tmp_path / "one.gvc"), "-o", str(tmp_path / "one.y4m"), *common[:2], "-q")
     run_cli("dec", str(tmp_path / "one.gvc"), "-o", str(tmp_path / "two.y4m"), *common[:2], "-q", "--workers", "2")
     assert (tmp_path / "two.y4m").read_bytes() == (tmp_path / "one.y4m").read_bytes()
+
+
+@pytest.mark.slow
+def test_a_gop_failing_in_parallel_gvc_dec_is_one_line_naming_it_and_leaves_no_output(
+    tmp_path: Path, tiny_nano_folder: Path
+) -> None:
+    pytest.importorskip("ray")
+    stream = tmp_path / "in.gvc"
+    run_cli("enc", str(CLIP), "-o", str(stream), "--frames", "10", "--gop", "5", "--model", str(tiny_nano_folder), *SMALL)
+    stream.write_bytes(with_short_choices(stream.read_bytes(), 1))
+    result = run_cli("dec", str(stream), "-o", str(tmp_path / "out.y4m"), "--model", str(tiny_nano_folder), "-q",
+                     "--workers", "2", check=False)
+    assert result.returncode == 1
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gvc-dec: error: GOP 1: "), lines
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.gvc"]

@@ -72,12 +72,15 @@ class Cluster:
         return self.actors
 
     def close(self) -> None:
-        """Stop this run's actors, and the local cluster when this run started it."""
-        for actor in self.actors:
-            self.ray.kill(actor, no_restart=True)
+        """Stop this run's actors: shut down the cluster this run started, else kill the actors in it."""
+        if self.owned:
+            # Killing actors with GOPs in flight makes Ray print a retry notice; a shutdown stops them quietly.
+            if self.ray.is_initialized():
+                self.ray.shutdown()
+        else:
+            for actor in self.actors:
+                self.ray.kill(actor, no_restart=True)
         self.actors = []
-        if self.owned and self.ray.is_initialized():
-            self.ray.shutdown()
 
 
 def actor_device(device: str) -> str:
