@@ -33,6 +33,8 @@ setup(
     ],
     extras_require={
         "play": ["pygame>=2.5"],
+        # gvc-enc / gvc-dec --workers: GOPs coded in parallel on Ray actors (gvcodec.parallel).
+        "ray": ["ray[default]>=2.9"],
         "test": ["pytest>=8", "hypothesis>=6", "pygame>=2.5"],
     },
     entry_points={

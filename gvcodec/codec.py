@@ -35,7 +35,7 @@ from gvcodec.backbones import Backbone, load_backbone
 from gvcodec.errors import InputError, StreamCorruptError, StreamError, stream_error
 from gvcodec.gop.allocation import AtomAllocation, check_reachable
 from gvcodec.gop.budget import check_fits_memory, machine_memory
-from gvcodec.gop.coder import EncoderSettings, GopCoder, StreamSetup, check_decodable, check_model_fits
+from gvcodec.gop.coder import Chain, EncoderSettings, GopCoder, StreamSetup, check_decodable, check_model_fits
 from gvcodec.gop.pixels import as_yuv420
 from gvcodec.gop.trajectory import StepCallback
 from gvcodec.io.frames import Yuv420Frame, grey_frame
@@ -143,6 +143,22 @@ class Encoder:
     def time_base(self) -> Fraction:
         return 1 / self.rate
 
+    @property
+    def settings(self) -> EncoderSettings:
+        """What this encoder decides per GOP besides the atoms (anchor codec and quality, tail correction)."""
+        return self._settings
+
+    @property
+    def chain(self) -> Chain:
+        """What the GOPs coded so far leave to the next one."""
+        return self._coder.chain
+
+    def start_at(self, chain: Chain, first_frame: int) -> None:
+        """Code the next frames as GOP ``chain.gop_index`` from source frame ``first_frame``, as left by the GOP
+        before it (``chain``), whatever this encoder coded before: how :mod:`gvcodec.parallel` codes one GOP."""
+        self._coder.chain = chain
+        self._buffer = _GopBuffer(first_frame=first_frame)
+
     def encode(self, frame: Yuv420Frame | av.VideoFrame | np.ndarray | None) -> list[Packet]:
         """Queue one frame; return the packet of a GOP completed by it (``None`` flushes).
 
@@ -225,12 +241,21 @@ class Decoder:
         self._coder.skip(gop_index, frames)
         return frames
 
+    @property
+    def chain(self) -> Chain:
+        """What the GOPs decoded so far leave to the next one."""
+        return self._coder.chain
+
+    def start_at(self, chain: Chain) -> None:
+        """Decode the next packet as GOP ``chain.gop_index``, as left by the GOP before it (``chain``)."""
+        self._coder.chain = chain
+
     def decode(self, packet: Packet | GopPacket | bytes | None) -> list[av.VideoFrame]:
         """Decode one GOP packet into ``av.VideoFrame`` objects (yuv420p, ``pts`` = frame index in
         ``time_base`` = 1 / fps); ``None`` (flush) returns nothing, since a GOP holds no delay."""
         if packet is None:
             return []
-        gop = self._parse(packet)
+        gop = parse_packet(packet)
         frames = self.decode_yuv(gop)
         time_base = 1 / self.header.fps
         av_frames = []
@@ -245,7 +270,7 @@ class Decoder:
         """Like :meth:`decode`, as :class:`Yuv420Frame` planes (no copy into PyAV frames)."""
         if packet is None:
             return []
-        gop = self._parse(packet)
+        gop = parse_packet(packet)
         try:
             frames = self._coder.replay(gop)
         except StreamError as error:
@@ -255,14 +280,17 @@ class Decoder:
         self._last_frame = frames[-1] if frames else self._last_frame
         return frames
 
-    def _parse(self, packet: Packet | GopPacket | bytes) -> GopPacket:
-        if isinstance(packet, GopPacket):
-            return packet
-        data = packet.data if isinstance(packet, Packet) else packet
-        try:
-            return decode_packet(data)
-        except ContainerError as error:
-            raise stream_error(error) from error
+
+
+def parse_packet(packet: Packet | GopPacket | bytes) -> GopPacket:
+    """The :class:`GopPacket` of a packet given in any form the decoders take."""
+    if isinstance(packet, GopPacket):
+        return packet
+    data = packet.data if isinstance(packet, Packet) else packet
+    try:
+        return decode_packet(data)
+    except ContainerError as error:
+        raise stream_error(error) from error
 
 
 def read_stream(stream: BinaryIO) -> tuple[StreamHeader, Iterator[GopPacket]]:

@@ -57,7 +57,11 @@ class StreamLimitError(StreamError):
 
 
 class InstallError(GvcError):
-    """A part of gvcodec that is built at install time is missing: reinstall the package."""
+    """A part of gvcodec that is built or installed as an extra is missing: (re)install it."""
+
+
+class WorkerError(GvcError):
+    """A worker of a parallel run failed: its GOP failed, or its process kept dying."""
 
 
 _KINDS: tuple[tuple[type[container.ContainerError], type[StreamError]], ...] = (

@@ -99,3 +99,20 @@ def search_atoms(key: AtomKey, gap: torch.Tensor, codebook_size: int, atoms: int
 def mix_atoms(key: AtomKey, choice: AtomChoice, dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
     """``z = (1 / sqrt(M)) sum_k sign_k z_k``, float32 of shape ``(dim,)``: :func:`mix_frames` for one frame."""
     return mix_frames((key,), (choice,), dim, device)[0]
+
+
+def with_short_choices(stream: bytes, gop_index: int) -> bytes:
+    """``stream`` with GOP ``gop_index``'s choices cut to one byte: well-formed (CRCs recomputed), so only
+    decoding that GOP finds the damage."""
+    import dataclasses
+    import io
+
+    from container import StreamReader, StreamWriter
+
+    reader = StreamReader(io.BytesIO(stream))
+    damaged = io.BytesIO()
+    writer = StreamWriter(damaged, reader.header)
+    for record in reader:
+        packet = record.packet
+        writer.write(dataclasses.replace(packet, choices=packet.choices[:1]) if packet.gop_index == gop_index else packet)
+    return damaged.getvalue()

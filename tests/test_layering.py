@@ -14,7 +14,7 @@ from tests.helpers import REPO
 LAYERS: list[tuple[str, ...]] = [
     ("gvcodec.cli", "ffmpeg_bridge"),
     ("gvcodec.bench", "gvcodec.metrics"),
-    ("gvcodec.codec", "gvcodec.concealment", "gvcodec.options", "gvcodec.gvc_file"),
+    ("gvcodec.codec", "gvcodec.concealment", "gvcodec.options", "gvcodec.gvc_file", "gvcodec.parallel"),
     ("gvcodec.gop",),
     ("gvcodec.modes", "gvcodec.anchors"),
     ("gvcodec.sampler", "gvcodec.noise_sources"),
@@ -23,10 +23,12 @@ LAYERS: list[tuple[str, ...]] = [
 ]
 # Shared by every layer: errors, file and frame helpers, the container (which itself imports no gvcodec).
 SHARED = ("gvcodec.errors", "gvcodec.io", "container")
-# The command lines encode and decode through the codec and its options only (DESIGN.md §3, rule 1);
+# The command lines encode and decode through the codec (in one process or in parallel) and its options only
+# (DESIGN.md §3, rule 1);
 # gvc-info reads the container, gvc-bench the metrics and the benchmark code, and the byte counts of
 # gvcodec.rate / gvcodec.combinatorial are plain arithmetic on the format.
-COMMAND_LINE_REACH = ("gvcodec.cli", "gvcodec.codec", "gvcodec.concealment", "gvcodec.options", "gvcodec.bench", "gvcodec.metrics",
+COMMAND_LINE_REACH = ("gvcodec.cli", "gvcodec.codec", "gvcodec.concealment", "gvcodec.options", "gvcodec.parallel",
+                      "gvcodec.bench", "gvcodec.metrics",
                       "gvcodec.rate", "gvcodec.combinatorial", "ffmpeg_bridge") + SHARED
 CHECKED_ROOTS = ("gvcodec", "container", "ffmpeg_bridge")
 UNCHECKED = ("gvcodec.train", "gvcodec.testing")  # the training recipe and test fixtures use any layer

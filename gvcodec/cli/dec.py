@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import sys
 import time
 from typing import TYPE_CHECKING, Iterator
 
 from gvcodec.cli.common import add_version, argument_type, check_input_piped, check_not_terminal, run_command
+from gvcodec.cli.workers import add_worker_arguments, parallel_workers
+from gvcodec.errors import InputError
 from gvcodec.io.atomic import AtomicFileSink
 from gvcodec.io.binary import open_binary_input
 from gvcodec.io.frames import VideoInfo
@@ -48,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-partial", action="store_true",
         help="on a failure, keep the frames decoded before it (if any) in the output file (default: no file)",
     )
+    add_worker_arguments(parser, "decode")
     add_version(parser)
     return parser
 
@@ -57,16 +61,26 @@ def decode(args: argparse.Namespace) -> None:
     frames = 0
     check_not_terminal("gvc-dec", args.output, "y4m video")
     check_input_piped(args.input, "a .gvc stream")
+    workers = parallel_workers(args)
+    if workers is not None and args.ignore_errors:
+        raise InputError("--ignore-errors decodes in one process: drop --workers to decode past damage")
     with contextlib.ExitStack() as stack:
         stream = stack.enter_context(open_binary_input(args.input))
         with stage(f"gvc-dec: loading model {args.model}", args.quiet, leave=True):
             from gvcodec.codec import Decoder, read_stream, read_stream_past_damage
 
             header, packets = (read_stream_past_damage if args.ignore_errors else read_stream)(stream)
-            decoder = Decoder(
-                header, model=args.model, device=args.device, dtype=args.dtype, quiet=args.quiet,
-                max_memory=args.max_memory,
+            options = dict(
+                model=args.model, device=args.device, dtype=args.dtype, quiet=args.quiet, max_memory=args.max_memory
             )
+            if workers is None:
+                decoder = Decoder(header, **options)
+            else:
+                from gvcodec.parallel import ParallelDecoder  # imports Ray: only a parallel run loads it
+
+                decoder = stack.enter_context(
+                    ParallelDecoder(header, workers=workers, ray_address=args.ray_address, **options)
+                )
         info = VideoInfo(width=header.width, height=header.height, fps=header.fps, frame_count=header.frame_count)
         with writing(args.output):  # y4m on stdout writes its header at once
             sink = open_output(args.output, info)
@@ -78,11 +92,12 @@ def decode(args: argparse.Namespace) -> None:
             if args.ignore_errors:
                 frames = _decode_past_damage(header, packets, decoder, sink, bar)
             else:
-                for packet in packets:
+                # None flushes: a parallel decoder returns the frames of GOPs still decoding only then.
+                for packet in itertools.chain(packets, [None]):
                     for frame in decoder.decode_yuv(packet):
                         sink.write(frame)
                         frames += 1
-                    bar.update(packet.frame_count)
+                        bar.update(1)
         except BaseException:
             if args.keep_partial and isinstance(sink, AtomicFileSink) and sink.frames_written:
                 sink.keep()

@@ -23,6 +23,7 @@ from gvcodec.cli.common import (
     positive_int,
     run_command,
 )
+from gvcodec.cli.workers import add_worker_arguments, parallel_workers
 from gvcodec.errors import InputError, TruncatedInputError
 from gvcodec.io.binary import BinaryOutput, atomic_output
 from gvcodec.io.open import VideoSink, open_input, open_output, parse_fps, parse_size
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=argument_type(positive_int), help="encode only the first N frames (N >= 1)")
     add_encoder_arguments(parser)
     parser.add_argument("--recon", help="also write the encoder's reconstruction to this .y4m file")
+    add_worker_arguments(parser, "encode")
     add_version(parser)
     return parser
 
@@ -61,6 +63,7 @@ def encode(args: argparse.Namespace) -> None:
     check_not_terminal("gvc-enc", args.output, "a .gvc stream")
     check_input_piped(args.input, "a video file")
     options = encoder_options(**options_from_arguments(args))
+    workers = parallel_workers(args)
     if options.gop == 1:
         print(GOP_1_WARNING, file=sys.stderr)
     truncated: TruncatedInputError | None = None
@@ -71,13 +74,20 @@ def encode(args: argparse.Namespace) -> None:
         if info.frame_count == 0:
             raise InputError(f"{_input_name(args.input)} holds no frames")
         frame_total = info.frame_count if args.frames is None else min(args.frames, info.frame_count or args.frames)
+        coding = dict(frame_count=frame_total, **options_from_arguments(args), keep_recon=args.recon is not None)
         with stage(f"gvc-enc: loading model {options.model}", args.quiet, leave=True):
-            from gvcodec.codec import Encoder
+            if workers is None:
+                from gvcodec.codec import Encoder
 
-            encoder = Encoder(
-                info.width, info.height, info.fps, frame_count=frame_total,
-                **options_from_arguments(args), keep_recon=args.recon is not None,
-            )
+                encoder = Encoder(info.width, info.height, info.fps, **coding)
+            else:
+                from gvcodec.parallel import ParallelEncoder  # imports Ray: only a parallel run loads it
+
+                encoder = stack.enter_context(
+                    ParallelEncoder(
+                        info.width, info.height, info.fps, workers=workers, ray_address=args.ray_address, **coding
+                    )
+                )
         output = stack.enter_context(atomic_output(args.output))
         recon = stack.enter_context(open_output(args.recon, info)) if args.recon else None
         bar = stack.enter_context(Progress("gvc-enc", frame_total, "frame", args.quiet, leave=True, log_line=False))

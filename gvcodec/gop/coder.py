@@ -110,9 +110,9 @@ class EncoderSettings:
 
 
 @dataclass(frozen=True)
-class _Chain:
+class Chain:
     """What a chained mode carries to the next GOP: the GOP index due, the decoded frame it is conditioned
-    on, and (encoder only) the source frame it starts on."""
+    on, and (encoder only) the source frame it starts on. Given this, any GOP can be coded on its own."""
 
     gop_index: int = 0
     carried: Yuv420Frame | None = None
@@ -120,7 +120,8 @@ class _Chain:
 
 
 class GopCoder:
-    """Codes or replays the GOPs of one stream, in stream order."""
+    """Codes or replays the GOPs of one stream, in stream order; ``chain`` is what the GOP before the next one
+    left, which :mod:`gvcodec.parallel` sets to code any one GOP on its own."""
 
     def __init__(
         self, backbone: Backbone, setup: StreamSetup, quiet: bool = False, on_step: StepCallback | None = None
@@ -129,12 +130,12 @@ class GopCoder:
         self.setup = setup
         self.quiet = quiet
         self.on_step = on_step
-        self._chain = _Chain()
+        self.chain = Chain()
 
     @property
     def due_frames(self) -> int:
         """New frames a full next GOP takes: the GOP length less its overlap with the previous GOP."""
-        return self.setup.mode.new_frames(self._chain.gop_index, self.setup.gop_length)
+        return self.setup.mode.new_frames(self.chain.gop_index, self.setup.gop_length)
 
     def geometry(self, gop_index: int, new_frames: int) -> GopGeometry:
         """Step 1: where GOP ``gop_index`` adding ``new_frames`` frames sits and what it is coded as."""
@@ -150,8 +151,8 @@ class GopCoder:
     ) -> tuple[GopPacket, list[Yuv420Frame]]:
         """Encode the next GOP's new ``frames``; return its packet and (``keep_frames`` or a mode that
         carries the output) its decoded frames, exactly those :meth:`replay` gives."""
-        geometry = self.geometry(self._chain.gop_index, len(frames))
-        span = ([self._chain.shared_source] if geometry.overlap else []) + frames
+        geometry = self.geometry(self.chain.gop_index, len(frames))
+        span = ([self.chain.shared_source] if geometry.overlap else []) + frames
         anchors, decoded = _code_anchors(self._roles(geometry), span, settings)
         atom_counts = atoms.counts(geometry, sum(len(anchor.data) for anchor in anchors))
         condition, last = self._condition(geometry, decoded)
@@ -187,9 +188,9 @@ class GopCoder:
     def replay(self, packet: GopPacket) -> list[Yuv420Frame]:
         """Decode one GOP packet, the next in stream order for a chained mode, into its new frames."""
         setup = self.setup
-        if setup.mode.chained and packet.gop_index != self._chain.gop_index:
+        if setup.mode.chained and packet.gop_index != self.chain.gop_index:
             raise StreamCorruptError(
-                f"mode {setup.mode.name} chains GOPs: GOP {self._chain.gop_index} is due, got GOP {packet.gop_index}; "
+                f"mode {setup.mode.name} chains GOPs: GOP {self.chain.gop_index} is due, got GOP {packet.gop_index}; "
                 "decode the packets in stream order from the first"
             )
         geometry = self.geometry(packet.gop_index, packet.frame_count)
@@ -216,7 +217,7 @@ class GopCoder:
     def skip(self, gop_index: int, stand_in: list[Yuv420Frame]) -> None:
         """Go on after GOP ``gop_index`` without decoding it, as if it had output ``stand_in`` (concealment): a
         chained mode's next GOP starts on its last frame."""
-        self._chain = _Chain(gop_index + 1, self.setup.mode.carry(stand_in, stand_in[-1]), None)
+        self.chain = Chain(gop_index + 1, self.setup.mode.carry(stand_in, stand_in[-1]), None)
 
     def _roles(self, geometry: GopGeometry) -> tuple[str, ...]:
         """Step 2: the roles of the anchors the mode codes in this GOP."""
@@ -226,7 +227,7 @@ class GopCoder:
         self, geometry: GopGeometry, decoded: dict[str, Yuv420Frame]
     ) -> tuple[Condition, Yuv420Frame | None]:
         """Step 3: the backbone's condition from the mode's condition frames, and the last condition frame."""
-        first, last = self.setup.mode.condition_frames(decoded, self._chain.carried)
+        first, last = self.setup.mode.condition_frames(decoded, self.chain.carried)
         width, height, device = geometry.padded_width, geometry.padded_height, self.backbone.device
         condition = self.backbone.condition(
             self.setup.prompt, geometry.coded_frames, height, width,
@@ -259,7 +260,7 @@ class GopCoder:
         shared_source: Yuv420Frame | None,
     ) -> None:
         """Step 7: carry the mode's frame (and the encoder's source frame) over to the next GOP."""
-        self._chain = _Chain(geometry.index + 1, self.setup.mode.carry(outputs, last), shared_source)
+        self.chain = Chain(geometry.index + 1, self.setup.mode.carry(outputs, last), shared_source)
 
     def _check_geometry(self, packet: GopPacket, geometry: GopGeometry) -> None:
         coded_steps = self.setup.params.sampler.coded_steps
@@ -319,3 +320,27 @@ def _decode_anchors(packet: GopPacket, roles: tuple[str, ...], setup: StreamSetu
         except StreamError as error:
             raise StreamCorruptError(f"GOP {packet.gop_index}, {anchor.role} anchor: {error}", gop_index=packet.gop_index) from error
     return decoded
+
+
+def chain_after_code(setup: StreamSetup, chain: Chain, frames: list[Yuv420Frame], settings: EncoderSettings) -> Chain:
+    """The chain GOP ``chain.gop_index`` of new ``frames`` leaves to the next, without the model: steps 2, 3 and
+    7 of :meth:`GopCoder.code`, so later GOPs can be coded before this one. Not for a mode that carries its
+    output (its chain is the GOP's decoded frame)."""
+    span = ([chain.shared_source] if setup.mode.overlap(chain.gop_index) else []) + frames
+    _, decoded = _code_anchors(setup.mode.anchor_roles(chain.gop_index, len(span)), span, settings)
+    return _chain_from_anchors(setup, chain, decoded, span[-1])
+
+
+def chain_after_replay(setup: StreamSetup, chain: Chain, packet: GopPacket) -> Chain:
+    """The chain ``packet``'s GOP leaves to the next, without the model: steps 2, 3 and 7 of
+    :meth:`GopCoder.replay`. Not for a mode that carries its output."""
+    span = setup.mode.overlap(packet.gop_index) + packet.frame_count
+    decoded = _decode_anchors(packet, setup.mode.anchor_roles(packet.gop_index, span), setup)
+    return _chain_from_anchors(setup, chain, decoded, None)
+
+
+def _chain_from_anchors(
+    setup: StreamSetup, chain: Chain, decoded: dict[str, Yuv420Frame], shared_source: Yuv420Frame | None
+) -> Chain:
+    _, last = setup.mode.condition_frames(decoded, chain.carried)
+    return Chain(chain.gop_index + 1, setup.mode.carry([], last), shared_source)
