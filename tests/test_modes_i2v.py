@@ -135,7 +135,7 @@ def test_the_tail_residual_brings_the_last_frame_closer_to_the_source(tmp_path: 
 def test_player_steps_back_in_a_chained_stream_by_decoding_again_from_the_start(
     i2v_stream: dict[str, Path], tiny_nano_folder: Path
 ) -> None:
-    from gvcodec.cli.play import GopStore
+    from gvcodec.cli.player.gop_store import GopStore
 
     recon = read_frames(i2v_stream["recon"])
     with open(i2v_stream["stream"], "rb") as stream:
