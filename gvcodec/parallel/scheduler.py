@@ -7,6 +7,7 @@ from typing import Any
 
 from gvcodec.errors import GvcError, WorkerError
 from gvcodec.parallel.cluster import RESTARTS
+from gvcodec.parallel.worker import GopFailure
 
 
 class InOrderPool:
@@ -65,20 +66,22 @@ class InOrderPool:
         """The value of ``ref``; a worker's error re-raised, naming the GOP it was coding."""
         exceptions = self._ray.exceptions
         try:
-            return self._ray.get(ref)
+            value = self._ray.get(ref)
         except exceptions.RayTaskError as error:
             cause = error.cause
             if gop_index is None and isinstance(cause, GvcError):
                 raise cause from None
-            raise WorkerError(_failure(gop_index, cause)) from cause
+            raise WorkerError(_failure(gop_index, GopFailure.of(cause).reason)) from cause
         except exceptions.RayActorError as error:
             what = "a worker" if gop_index is None else f"the worker of GOP {gop_index}"
             raise WorkerError(f"{what} died {RESTARTS + 1} times; see the Ray logs ({error})") from error
+        if isinstance(value, GopFailure):
+            raise WorkerError(_failure(gop_index, value.reason))
+        return value
 
 
-def _failure(gop_index: int | None, cause: BaseException) -> str:
+def _failure(gop_index: int | None, reason: str) -> str:
     """One line for a worker's error: what failed (the GOP, when one was being coded) and why."""
-    reason = str(cause) if isinstance(cause, GvcError) else f"{type(cause).__name__}: {cause}"
     if gop_index is None:
         return f"a worker failed: {reason}"
     return reason if reason.startswith(f"GOP {gop_index}") else f"GOP {gop_index} failed: {reason}"

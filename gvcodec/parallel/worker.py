@@ -15,6 +15,7 @@ import torch
 
 from container import GopPacket, StreamHeader
 from gvcodec.codec import Decoder, Encoder, Packet
+from gvcodec.errors import GvcError
 from gvcodec.gop.coder import Chain, EncoderSettings
 from gvcodec.io.frames import Yuv420Frame
 from gvcodec.modes import MODES
@@ -55,6 +56,19 @@ class DecodedGop:
     chain: Chain | None
 
 
+@dataclass(frozen=True)
+class GopFailure:
+    """A GOP job's error, returned as a value rather than raised: Ray also pushes a raised error to the driver
+    as a notice, which its core logs to the driver's stderr when the run has already shut down."""
+
+    reason: str
+
+    @classmethod
+    def of(cls, error: Exception) -> GopFailure:
+        """Our own errors by their message, any other with its type."""
+        return cls(str(error) if isinstance(error, GvcError) else f"{type(error).__name__}: {error}")
+
+
 class EncodeWorker:
     """An :class:`Encoder` for the whole stream, positioned at each GOP it is given."""
 
@@ -75,12 +89,16 @@ class EncodeWorker:
         encoder = self._loaded()
         return encoder.extradata, encoder.settings
 
-    def code(self, job: EncodeJob) -> EncodedGop:
+    def code(self, job: EncodeJob) -> EncodedGop | GopFailure:
         """Encode one GOP exactly as a single encoder reaching it in stream order would."""
-        encoder = self._loaded()
-        encoder.start_at(job.chain, job.first_frame)
-        packets = [packet for frame in (*job.frames, None) for packet in encoder.encode(frame)]
-        return EncodedGop(packet=packets[0], recon=encoder.take_recon(), chain=_carried(encoder.header, encoder.chain))
+        try:
+            encoder = self._loaded()
+            encoder.start_at(job.chain, job.first_frame)
+            packets = [packet for frame in (*job.frames, None) for packet in encoder.encode(frame)]
+            recon = encoder.take_recon()
+        except Exception as error:
+            return GopFailure.of(error)
+        return EncodedGop(packet=packets[0], recon=recon, chain=_carried(encoder.header, encoder.chain))
 
     def _loaded(self) -> Encoder:
         if self._encoder is None:
@@ -105,11 +123,15 @@ class DecodeWorker:
         """Load the model and check it can decode the stream."""
         self._loaded()
 
-    def decode(self, job: DecodeJob) -> DecodedGop:
+    def decode(self, job: DecodeJob) -> DecodedGop | GopFailure:
         """Decode one GOP exactly as a single decoder reaching it in stream order would."""
-        decoder = self._loaded()
-        decoder.start_at(job.chain)
-        return DecodedGop(frames=decoder.decode_yuv(job.packet), chain=_carried(decoder.header, decoder.chain))
+        try:
+            decoder = self._loaded()
+            decoder.start_at(job.chain)
+            frames = decoder.decode_yuv(job.packet)
+        except Exception as error:
+            return GopFailure.of(error)
+        return DecodedGop(frames=frames, chain=_carried(decoder.header, decoder.chain))
 
     def _loaded(self) -> Decoder:
         if self._decoder is None:
