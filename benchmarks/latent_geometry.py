@@ -25,6 +25,7 @@ from gvcodec.backbones.block_transform import blocks_video, project, unproject, 
 from gvcodec.bench.machine import run_context, set_threads, write_record
 from gvcodec.cli.common import argument_type, run_command
 from gvcodec.errors import InputError
+from gvcodec.io.atomic import input_files
 from gvcodec.train.data import ClipSampler, VIDEO_SUFFIXES, read_clips
 from gvcodec.train.evaluate import centre_crop, read_gop
 from gvcodec.train.measures import psnr_from_mse
@@ -72,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def body() -> None:
         set_threads(args.threads)
         clips = read_clips(args.train, max_frames=args.max_frames)
-        evaluation = {p.stem: read_gop(p, 33) for p in sorted(args.eval.iterdir()) if p.suffix in VIDEO_SUFFIXES}
+        evaluation = {p.stem: read_gop(p, 33) for p in input_files(args.eval, "*") if p.suffix in VIDEO_SUFFIXES}
         if not evaluation:
             raise InputError(f"no evaluation clips in {args.eval}")
         rows = []

@@ -138,3 +138,13 @@ def test_a_stale_partial_file_is_never_listed_as_an_input(tmp_path: Path) -> Non
     clip.write_bytes(b"")
     partial_path(tmp_path / "other.y4m").write_bytes(b"")
     assert input_files(tmp_path, "*.y4m") == [clip]
+
+
+def test_the_training_recipe_never_reads_a_stale_partial_file(tmp_path: Path) -> None:
+    from gvcodec.io.atomic import partial_path
+    from gvcodec.train.data import list_videos
+
+    clip = tmp_path / "clip.y4m"
+    clip.write_bytes(b"")
+    partial_path(tmp_path / "other.y4m").write_bytes(b"")
+    assert list_videos(tmp_path) == [clip]

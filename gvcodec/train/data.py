@@ -10,6 +10,7 @@ import torch
 
 from gvcodec.colour import yuv420_to_rgb
 from gvcodec.errors import InputError
+from gvcodec.io.atomic import input_files
 from gvcodec.io.pyav_io import PyAVReader
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".y4m")
@@ -36,7 +37,7 @@ def list_videos(folder: Path) -> list[Path]:
         raise InputError(f"{folder} holds the evaluation clips; the recipe never trains on them (pass trainvideos)")
     if not folder.is_dir():
         raise InputError(f"training data folder {folder} does not exist")
-    videos = sorted(p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+    videos = [p for p in input_files(folder, "*") if p.suffix.lower() in VIDEO_SUFFIXES]
     if not videos:
         raise InputError(f"no videos ({', '.join(VIDEO_SUFFIXES)}) found in {folder}")
     return videos

@@ -20,6 +20,7 @@ from gvcodec.backbones.conditioning import anchor_video, condition_channels, fra
 from gvcodec.backbones.gaussian_prior import GaussianLatentPrior
 from gvcodec.backbones.layout import PRIOR_FOLDER
 from gvcodec.errors import InputError
+from gvcodec.io.atomic import input_files
 from gvcodec.train.data import VIDEO_SUFFIXES, read_clip
 from gvcodec.train.flow_phase import ANCHORS, MODES, flow_matching_loss, predict_velocity
 from gvcodec.train.latents import normalise
@@ -210,10 +211,10 @@ def evaluate_folder(
     ``names``, all when None; first ``frames`` frames each), and the decode time of a ``(F, H, W)`` GOP."""
     models = load_models(folder)
     results = []
-    paths = sorted(
-        p for p in eval_data.iterdir()
+    paths = [
+        p for p in input_files(eval_data, "*")
         if p.suffix.lower() in VIDEO_SUFFIXES and (names is None or p.stem in names)
-    )
+    ]
     if not paths:
         raise InputError(f"no evaluation videos found in {eval_data}")
     for path in paths:
